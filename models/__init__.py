@@ -1,0 +1,1 @@
+"""Loading and running pretrained models (MarianMT, mT5) through transformers."""

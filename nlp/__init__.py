@@ -1,0 +1,1 @@
+"""Text in, text out: normalization, segmentation, packing, reading input. No torch here."""

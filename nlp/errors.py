@@ -1,0 +1,59 @@
+"""The project's exceptions and exit codes: the one place both are defined.
+
+Every error a user can cause is a :class:`TarjamaError` whose message is a single line that
+names the problem (file, line, byte, model). The CLI prints ``tarjama: error: <message>`` on
+stderr and exits with the error's code; nothing else may print a traceback for these.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    """Documented process exit codes (README "Exit codes" lists the same table)."""
+
+    OK = 0
+    INTERNAL = 1  # a bug: please report it (traceback shown with --debug)
+    USAGE = 2  # bad command-line usage (typer/click's own code)
+    INPUT = 3  # unreadable or unusable input: missing file, directory, empty, binary, bad UTF-8
+    MODEL_NOT_FOUND = 4  # unknown model name, or a model directory missing files
+    MODEL_NOT_DOWNLOADED = 5  # model weights not available locally and the hub unreachable
+    UNSAFE_WEIGHTS = 6  # only pickle weights available and --allow-pickle not given
+    DATA = 7  # evaluation data problems: line-count mismatch, unknown dataset or metric
+    PARTIAL_FAILURE = 8  # batch job finished but some items failed (recorded in the output)
+    INTERRUPTED = 130  # Ctrl-C; work done so far is kept
+
+
+class TarjamaError(Exception):
+    """Base class: a user-facing, one-line error with an exit code."""
+
+    exit_code: ExitCode = ExitCode.INTERNAL
+
+    def __init__(self, message: str) -> None:
+        # A newline would break the one-line contract; fold it rather than trust every caller.
+        super().__init__(" ".join(message.split()))
+
+    @property
+    def message(self) -> str:
+        return str(self)
+
+
+class InputError(TarjamaError):
+    exit_code = ExitCode.INPUT
+
+
+class ModelNotFoundError(TarjamaError):
+    exit_code = ExitCode.MODEL_NOT_FOUND
+
+
+class ModelNotDownloadedError(TarjamaError):
+    exit_code = ExitCode.MODEL_NOT_DOWNLOADED
+
+
+class UnsafeWeightsError(TarjamaError):
+    exit_code = ExitCode.UNSAFE_WEIGHTS
+
+
+class DataError(TarjamaError):
+    exit_code = ExitCode.DATA
