@@ -39,6 +39,10 @@ class TarjamaError(Exception):
         return str(self)
 
 
+class UsageError(TarjamaError):
+    exit_code = ExitCode.USAGE
+
+
 class InputError(TarjamaError):
     exit_code = ExitCode.INPUT
 

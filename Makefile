@@ -1,0 +1,27 @@
+# Two entry points, both from a fresh clone:
+#   make run   - set up, then translate the bundled sample article with the default model
+#   make test  - set up, then run the test suite (what .ci/run does)
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+# A plain `torch` requirement can pull a multi-GB CUDA build; the CPU wheel is pinned and installed first.
+TORCH ?= torch==2.13.0
+
+.PHONY: setup run test bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+
+setup: $(BIN)/python
+	$(BIN)/pip install -q "$(TORCH)"
+	$(BIN)/pip install -q -e ".[test]"
+
+run: setup
+	$(BIN)/tarjama translate samples/article.ar.txt
+
+test: setup
+	HF_HUB_OFFLINE=1 $(BIN)/python -m pytest -q
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache

@@ -1,0 +1,296 @@
+"""tarjama's command line: a thin typer layer over nlp/, models/ and eval/.
+
+Data goes to stdout (or -o FILE), messages to stderr. User errors print one line,
+`tarjama: error: ...`, and exit with the code documented in nlp.errors.ExitCode.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+import os
+import sys
+import tempfile
+from contextlib import contextmanager
+from enum import Enum
+from pathlib import Path
+from typing import Any, Callable, Iterator, Optional, TextIO, TypeVar
+
+import typer
+
+from nlp.errors import ExitCode, InputError, TarjamaError
+
+log = logging.getLogger("tarjama")
+
+app = typer.Typer(
+    name="tarjama",
+    help="Arabic <-> English translation and summarization of news articles.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+models_app = typer.Typer(help="List, download and inspect models.", no_args_is_help=True)
+app.add_typer(models_app, name="models")
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("tarjama")
+    except PackageNotFoundError:
+        return "0+unknown"
+
+
+def handled(func: F) -> F:
+    """Turn project errors into one stderr line and their exit code; never a traceback."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except TarjamaError as exc:
+            typer.echo(f"tarjama: error: {exc.message}", err=True)
+            raise typer.Exit(int(exc.exit_code)) from None
+        except KeyboardInterrupt:
+            typer.echo("tarjama: interrupted", err=True)
+            raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
+        except BrokenPipeError:
+            # `tarjama translate x | head`: the reader left; that is not an error of ours.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            raise typer.Exit(0) from None
+        except (typer.Exit, typer.Abort, SystemExit):
+            raise
+        except Exception as exc:  # a bug: say so in one line; --debug shows the traceback
+            if os.environ.get("TARJAMA_DEBUG"):
+                raise
+            typer.echo(
+                f"tarjama: internal error: {type(exc).__name__}: {exc} "
+                "(set TARJAMA_DEBUG=1 for the traceback, and please report it)",
+                err=True,
+            )
+            raise typer.Exit(int(ExitCode.INTERNAL)) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+@app.callback(invoke_without_command=True)
+def main(
+    version: bool = typer.Option(False, "--version", help="Print the version and exit."),
+    verbose: int = typer.Option(0, "--verbose", "-v", count=True, help="More log output (-vv: debug)."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Only errors on stderr."),
+) -> None:
+    level = logging.ERROR if quiet else [logging.WARNING, logging.INFO, logging.DEBUG][min(verbose, 2)]
+    # force: replace handlers bound to an older sys.stderr (embedding, test runners).
+    logging.basicConfig(level=level, format="tarjama: %(levelname)s: %(message)s",
+                        stream=sys.stderr, force=True)
+    # transformers and the hub log chatty warnings of their own; show them only when asked to.
+    for name in ("transformers", "huggingface_hub"):
+        logging.getLogger(name).setLevel(level if verbose >= 2 else logging.ERROR)
+    if version:
+        typer.echo(f"tarjama {_version()}")
+        raise typer.Exit(0)
+
+
+class OutputFormat(str, Enum):
+    text = "text"
+    json = "json"
+
+
+@contextmanager
+def output_stream(path: Optional[Path]) -> Iterator[TextIO]:
+    """stdout, or a file written atomically: a failed run never leaves a partial file behind."""
+    if path is None or str(path) == "-":
+        yield sys.stdout
+        sys.stdout.flush()
+        return
+    if path.is_dir():
+        raise InputError(f"{path}: is a directory; -o takes a file name")
+    parent = path.parent if str(path.parent) else Path(".")
+    if not parent.is_dir():
+        raise InputError(f"{path}: directory {parent} does not exist")
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            yield handle
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+# Options shared by commands that run a model.
+ModelOpt = typer.Option(None, "--model", "-m", help="Registry name, hub id (org/name) or local directory. Default: the registry default for the language pair.")
+ModelDirOpt = typer.Option(None, "--model-dir", help="Load the model from this directory (no network).", exists=False)
+RevisionOpt = typer.Option(None, "--revision", help="Hub revision (branch, tag or commit); default: the registry's, else main.")
+DeviceOpt = typer.Option("auto", "--device", help="cpu, cuda or auto.")
+DtypeOpt = typer.Option("auto", "--dtype", help="auto (float32 on CPU, float16 on CUDA), float32, float16, bfloat16.")
+ThreadsOpt = typer.Option(None, "--threads", min=1, help="CPU threads for torch (default: torch's choice).")
+PickleOpt = typer.Option(False, "--allow-pickle", help="Allow pickle (.bin) weights; they can run code when loaded. Only for sources you trust.")
+OfflineOpt = typer.Option(False, "--offline", help="Never touch the network (same as HF_HUB_OFFLINE=1).")
+
+
+@app.command()
+@handled
+def translate(
+    input: str = typer.Argument(..., help="Article file (UTF-8 text), or - for stdin."),
+    source_lang: str = typer.Option("ar", "--from", help="Source language: ar or en."),
+    target_lang: str = typer.Option("en", "--to", help="Target language: en or ar."),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write here instead of stdout (atomically)."),
+    fmt: OutputFormat = typer.Option(OutputFormat.text, "--format", "-f", help="text: the translation, paragraphs kept. json: per sentence, with flags and provenance."),
+    model: Optional[str] = ModelOpt,
+    model_dir: Optional[Path] = ModelDirOpt,
+    revision: Optional[str] = RevisionOpt,
+    beams: Optional[int] = typer.Option(None, "--beams", min=1, help="Beam size (default: the model's generation config)."),
+    max_segment_tokens: int = typer.Option(256, "--max-segment-tokens", min=8, help="Sentences longer than this are split at clause boundaries, never truncated."),
+    batch_tokens: int = typer.Option(6000, "--batch-tokens", min=64, help="Padded tokens x beams per batch."),
+    device: str = DeviceOpt,
+    dtype: str = DtypeOpt,
+    threads: Optional[int] = ThreadsOpt,
+    allow_pickle: bool = PickleOpt,
+    offline: bool = OfflineOpt,
+    progress: Optional[bool] = typer.Option(None, "--progress/--no-progress", help="Progress bar on stderr (default: when stderr is a terminal)."),
+) -> None:
+    """Translate one article; paragraphs and their order are kept."""
+    from models.session import TranslationRequest, open_translator
+    from nlp.document import DocumentStats, translate_lines
+    from nlp.textio import open_text_source
+
+    request = TranslationRequest(
+        source_lang=source_lang, target_lang=target_lang,
+        model=str(model_dir) if model_dir is not None else model, revision=revision,
+        device=device, dtype=dtype, threads=threads, allow_pickle=allow_pickle, offline=offline,
+        beams=beams, max_segment_tokens=max_segment_tokens, batch_tokens=batch_tokens,
+    )
+    with open_text_source(input) as source:
+        translator = open_translator(request)
+        stats = DocumentStats()
+        paragraphs = translate_lines(source, translator, source_lang=source_lang, stats=stats)
+        with output_stream(output) as out, _progress(source.lines, progress) as advance:
+            if fmt is OutputFormat.json:
+                _write_json(out, paragraphs, translator.provenance(), stats, advance)
+            else:
+                first = True
+                for para in paragraphs:
+                    out.write("\n" * (para.blank_lines_before if not first else 0))
+                    out.write(para.translation + "\n")
+                    first = False
+                    advance(para.line)
+    if stats.source_script_letters == 0:
+        log.warning(
+            "%s has no %s text; it was passed through unchanged (is --from %s right?)",
+            source.name, {"ar": "Arabic", "en": "English"}.get(source_lang, source_lang), source_lang,
+        )
+    log.info("translated %d of %d sentences (%d passed through, %d split, %d hit the length bound)",
+             stats.translated, stats.sentences, stats.passthrough, stats.split, stats.hit_max_length)
+
+
+def _write_json(out: TextIO, paragraphs: Iterator[Any], provenance: dict[str, Any],
+                stats: Any, advance: Callable[[int], None]) -> None:
+    # Streamed by hand so a long article never sits in memory as one JSON tree.
+    head = json.dumps({"tarjama_version": _version(), **provenance}, ensure_ascii=False, indent=1)
+    out.write(head[:-2] + ',\n "paragraphs": [\n')
+    for i, para in enumerate(paragraphs):
+        out.write((",\n" if i else "") + json.dumps(para.to_json(), ensure_ascii=False))
+        advance(para.line)
+    out.write('\n ],\n "stats": ' + json.dumps(stats.to_json()) + "\n}\n")
+
+
+@contextmanager
+def _progress(total_lines: int, wanted: Optional[bool]) -> Iterator[Callable[[int], None]]:
+    show = sys.stderr.isatty() if wanted is None else wanted
+    if not show or total_lines < 2:
+        yield lambda _line: None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+    with Progress(
+        "[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
+        TimeRemainingColumn(), console=Console(stderr=True), transient=True,
+    ) as bar:
+        task = bar.add_task("lines", total=total_lines)
+        yield lambda line: bar.update(task, completed=line)
+
+
+@app.command()
+@handled
+def split(
+    input: str = typer.Argument(..., help="Text file, or - for stdin."),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write here instead of stdout."),
+    fmt: OutputFormat = typer.Option(OutputFormat.text, "--format", "-f", help="text: one sentence a line, a blank line between paragraphs. json: one object a paragraph with sentence offsets."),
+    normalized: bool = typer.Option(False, "--normalized", help="Print the normalized text of each sentence instead of the original."),
+) -> None:
+    """Split text into sentences (Arabic-aware): the splitter the translator uses."""
+    from nlp.document import paragraph_sentences
+    from nlp.textio import open_text_source
+
+    with open_text_source(input) as source, output_stream(output) as out:
+        first = True
+        for line in source:
+            if not line.text.strip():
+                continue
+            sentences = paragraph_sentences(line.text, normalized=normalized)
+            if fmt is OutputFormat.json:
+                out.write(json.dumps({"line": line.number, "sentences": [
+                    {"start": s.start, "end": s.end, "text": s.text} for s in sentences
+                ]}, ensure_ascii=False) + "\n")
+            else:
+                out.write(("" if first else "\n") + "".join(s.text + "\n" for s in sentences))
+            first = False
+
+
+@models_app.command("list")
+@handled
+def models_list(
+    fmt: OutputFormat = typer.Option(OutputFormat.text, "--format", "-f"),
+) -> None:
+    """The registry's models, and whether each is in the local cache."""
+    from models.session import model_catalog
+
+    rows = model_catalog()
+    if fmt is OutputFormat.json:
+        typer.echo(json.dumps(rows, ensure_ascii=False, indent=1))
+        return
+    width = max(len(r["name"]) for r in rows)
+    for r in rows:
+        cached = "cached" if r["cached"] else "not downloaded"
+        typer.echo(f"{r['name']:<{width}}  {r['direction']:<6}  {r['license']:<12}  {cached:<14}  {r['hub_id']}")
+
+
+@models_app.command("download")
+@handled
+def models_download(
+    name: str = typer.Argument(..., help="Registry name or hub id."),
+    revision: Optional[str] = RevisionOpt,
+    allow_pickle: bool = PickleOpt,
+) -> None:
+    """Download a model into the Hugging Face cache (HF_HOME), for later offline use."""
+    from models.session import download
+
+    path = download(name, revision=revision, allow_pickle=allow_pickle)
+    typer.echo(str(path))
+
+
+@models_app.command("info")
+@handled
+def models_info(
+    name: str = typer.Argument(..., help="Registry name, hub id or local directory."),
+    revision: Optional[str] = RevisionOpt,
+) -> None:
+    """What a model is (spec, licence) and where its files are, without touching the network."""
+    from models.session import model_info
+
+    typer.echo(json.dumps(model_info(name, revision=revision), ensure_ascii=False, indent=1))
+
+
+def run() -> None:
+    """Console-script entry point."""
+    app()
+
+
+if __name__ == "__main__":
+    run()

@@ -1,0 +1,278 @@
+"""Finding and loading model weights: registry name, hub id (+ revision), or a local directory.
+
+Order of look-up for hub models: the Hugging Face cache first (no network), then a download,
+unless offline mode is on. An unreachable hub fails in seconds with the command to run, instead
+of the minute of retries a bare `from_pretrained` spends. Weights load from safetensors only,
+unless the caller explicitly allows pickle; remote code is never trusted.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import socket
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+from models.registry import REGISTRY, ModelSpec
+from nlp.errors import (
+    ModelNotDownloadedError,
+    ModelNotFoundError,
+    UnsafeWeightsError,
+    UsageError,
+)
+
+log = logging.getLogger(__name__)
+
+_HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
+# What a translation/summarization model needs; TF, Flax and Rust weights are never fetched.
+_CONFIG_FILES = ["config.json", "generation_config.json"]
+_TOKENIZER_FILES = [
+    "tokenizer_config.json", "special_tokens_map.json", "tokenizer.json", "vocab.json",
+    "source.spm", "target.spm", "spiece.model", "sentencepiece.bpe.model", "added_tokens.json",
+]
+_SAFE_WEIGHTS = ["*.safetensors", "model.safetensors.index.json"]
+_PICKLE_WEIGHTS = ["pytorch_model*.bin", "pytorch_model.bin.index.json"]
+_TOKENIZER_MARKERS = ("tokenizer.json", "source.spm", "spiece.model", "sentencepiece.bpe.model")
+_HUB_PROBE_TIMEOUT_S = 5.0
+
+
+@dataclass(frozen=True)
+class ModelRef:
+    """What the user asked for, resolved: a hub repository or a local directory."""
+
+    label: str  # as the user wrote it
+    hub_id: str | None = None
+    revision: str | None = None
+    local_dir: Path | None = None
+    spec: ModelSpec | None = None
+
+    def describe(self) -> str:
+        if self.local_dir is not None:
+            return f"directory {self.local_dir}"
+        return f"{self.hub_id}@{self.revision}"
+
+
+@dataclass(frozen=True)
+class LoadOptions:
+    device: str = "auto"  # cpu | cuda | auto
+    dtype: str = "auto"  # auto | float32 | float16 | bfloat16
+    threads: int | None = None
+    allow_pickle: bool = False
+    offline: bool = False
+
+
+@dataclass
+class LoadedModel:
+    ref: ModelRef
+    path: Path
+    model: Any  # a transformers PreTrainedModel
+    tokenizer: Any  # a transformers tokenizer
+    device: str
+    dtype: str
+    load_seconds: float
+    commit: str | None = None  # the hub commit the cached snapshot came from
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def provenance(self) -> dict[str, Any]:
+        return {
+            "model": self.ref.label,
+            "hub_id": self.ref.hub_id,
+            "revision": self.ref.revision,
+            "commit": self.commit,
+            "path": str(self.path),
+            "device": self.device,
+            "dtype": self.dtype,
+        }
+
+
+def resolve_model(name: str, revision: str | None = None) -> ModelRef:
+    """Turn a registry name, hub id or directory into a ModelRef (no I/O beyond a stat)."""
+    path = Path(name).expanduser()
+    if path.is_dir():
+        return ModelRef(label=name, local_dir=path.resolve())
+    if name in REGISTRY:
+        spec = REGISTRY[name]
+        return ModelRef(label=name, hub_id=spec.hub_id, revision=revision or spec.revision, spec=spec)
+    looks_like_path = name.startswith((".", "/", "~")) or os.sep in name.replace("/", "", 1)
+    if path.exists():
+        raise ModelNotFoundError(f"model path {name} is a file; pass the model's directory")
+    if _HUB_ID.match(name) and not looks_like_path:
+        spec = next((s for s in REGISTRY.values() if s.hub_id == name), None)
+        return ModelRef(label=name, hub_id=name, revision=revision or "main", spec=spec)
+    if looks_like_path:
+        raise ModelNotFoundError(f"model directory {name} does not exist")
+    raise ModelNotFoundError(
+        f"unknown model '{name}': use a registry name ({', '.join(REGISTRY)}), "
+        "a hub id such as Helsinki-NLP/opus-mt-ar-en, or a local model directory"
+    )
+
+
+def offline_mode(requested: bool = False) -> bool:
+    value = os.environ.get("HF_HUB_OFFLINE", "") or os.environ.get("TRANSFORMERS_OFFLINE", "")
+    return requested or value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def hub_cache_dir() -> Path:
+    """The hub cache, read from the environment at call time (the hub reads it at import)."""
+    if os.environ.get("HF_HUB_CACHE"):
+        return Path(os.environ["HF_HUB_CACHE"]).expanduser()
+    if os.environ.get("HF_HOME"):
+        return Path(os.environ["HF_HOME"]).expanduser() / "hub"
+    from huggingface_hub import constants
+
+    return Path(constants.HF_HUB_CACHE)
+
+
+def _allow_patterns(allow_pickle: bool) -> list[str]:
+    return _CONFIG_FILES + _TOKENIZER_FILES + _SAFE_WEIGHTS + (_PICKLE_WEIGHTS if allow_pickle else [])
+
+
+def _fetch_command(ref: ModelRef) -> str:
+    rev = f" --revision {ref.revision}" if ref.revision not in (None, "main") else ""
+    return f"tarjama models download {ref.label}{rev}"
+
+
+def check_model_dir(path: Path, label: str, allow_pickle: bool) -> None:
+    """Raise a one-line error if `path` lacks config, tokenizer or (acceptable) weights."""
+    names = {p.name for p in path.iterdir()}
+    missing = []
+    if "config.json" not in names:
+        missing.append("config.json")
+    if not any(m in names for m in _TOKENIZER_MARKERS):
+        missing.append("a tokenizer (tokenizer.json, source.spm/target.spm or spiece.model)")
+    safe = any(n.endswith(".safetensors") for n in names)
+    pickle = any(n.startswith("pytorch_model") and n.endswith(".bin") for n in names)
+    if not safe and not pickle:
+        missing.append("weights (model.safetensors)")
+    if missing:
+        raise ModelNotFoundError(f"model {label} at {path} is missing {', '.join(missing)}")
+    if not safe and not allow_pickle:
+        raise UnsafeWeightsError(
+            f"model {label} at {path} has only pickle weights (pytorch_model.bin), which can run "
+            "code when loaded; convert them to safetensors, or pass --allow-pickle if you trust "
+            "the source"
+        )
+
+
+def _hub_reachable() -> bool:
+    """A DNS lookup and TCP connect with a short time-out; proxies are trusted to work."""
+    if any(os.environ.get(v) for v in ("HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy")):
+        return True
+    from huggingface_hub import constants
+
+    url = urlparse(constants.ENDPOINT)
+    port = url.port or (443 if url.scheme == "https" else 80)
+    try:
+        with socket.create_connection((url.hostname or "", port), timeout=_HUB_PROBE_TIMEOUT_S):
+            return True
+    except OSError:
+        return False
+
+
+def locate(ref: ModelRef, options: LoadOptions, *, download: bool = True) -> tuple[Path, str | None]:
+    """Return (directory with the files, hub commit or None), downloading if needed and allowed."""
+    if ref.local_dir is not None:
+        check_model_dir(ref.local_dir, ref.label, options.allow_pickle)
+        return ref.local_dir, None
+    from huggingface_hub import snapshot_download
+    from huggingface_hub.errors import LocalEntryNotFoundError
+
+    assert ref.hub_id is not None
+    patterns = _allow_patterns(options.allow_pickle)
+    try:
+        path = Path(snapshot_download(
+            ref.hub_id, revision=ref.revision, allow_patterns=patterns, local_files_only=True,
+            cache_dir=hub_cache_dir(),
+        ))
+        check_model_dir(path, ref.label, options.allow_pickle)
+        return path, path.name
+    except (LocalEntryNotFoundError, ModelNotFoundError, FileNotFoundError):
+        pass  # not cached (or only partly): download below
+    offline = offline_mode(options.offline)
+    if not download or offline or not _hub_reachable():
+        why = ("offline mode is on (HF_HUB_OFFLINE)" if offline
+               else "not downloaded yet" if not download
+               else "the Hugging Face Hub cannot be reached")
+        raise ModelNotDownloadedError(
+            f"model {ref.label} ({ref.hub_id}@{ref.revision}) is not in the cache at "
+            f"{hub_cache_dir()} and {why}; run `{_fetch_command(ref)}` on a connected machine "
+            "(then copy the cache), or pass --model DIR with a downloaded model"
+        )
+    log.info("downloading %s@%s to %s", ref.hub_id, ref.revision, hub_cache_dir())
+    try:
+        path = Path(snapshot_download(
+            ref.hub_id, revision=ref.revision, allow_patterns=patterns, cache_dir=hub_cache_dir(),
+        ))
+    except Exception as exc:  # the hub raises many types: not found, gated, network, disk
+        raise ModelNotDownloadedError(
+            f"could not download {ref.hub_id}@{ref.revision}: {type(exc).__name__}: "
+            f"{str(exc).splitlines()[0] if str(exc) else ''}"
+        ) from None
+    check_model_dir(path, ref.label, options.allow_pickle)
+    return path, path.name
+
+
+def pick_device(requested: str) -> str:
+    import torch
+
+    if requested == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if requested == "cuda" and not torch.cuda.is_available():
+        raise UsageError("--device cuda was given but no CUDA device is available")
+    if requested not in {"cpu", "cuda"}:
+        raise UsageError(f"unknown device '{requested}' (use cpu, cuda or auto)")
+    return requested
+
+
+def pick_dtype(requested: str, device: str) -> str:
+    if requested == "auto":
+        # Half precision pays off on GPUs only; on CPU it is slower than float32.
+        return "float16" if device == "cuda" else "float32"
+    if requested not in {"float32", "float16", "bfloat16"}:
+        raise UsageError(f"unknown dtype '{requested}' (use auto, float32, float16 or bfloat16)")
+    return requested
+
+
+def load(ref: ModelRef, options: LoadOptions, *, seq2seq: bool = True) -> LoadedModel:
+    """Locate (downloading if allowed) and load a model and its tokenizer for inference."""
+    import torch
+    from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
+
+    started = time.perf_counter()
+    path, commit = locate(ref, options)
+    device = pick_device(options.device)
+    dtype = pick_dtype(options.dtype, device)
+    if options.threads:
+        torch.set_num_threads(options.threads)
+    has_safe = any(path.glob("*.safetensors"))
+    from transformers.utils import logging as hf_logging
+
+    # Files are local by now; a "Loading weights" bar on every run is noise on stderr.
+    bars_were_on = hf_logging.is_progress_bar_enabled()
+    hf_logging.disable_progress_bar()
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(path, trust_remote_code=False)
+        model = AutoModelForSeq2SeqLM.from_pretrained(
+            path,
+            dtype=getattr(torch, dtype),
+            use_safetensors=True if has_safe or not options.allow_pickle else None,
+            trust_remote_code=False,
+        )
+    except (OSError, ValueError, KeyError) as exc:
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise ModelNotFoundError(f"model {ref.label} at {path} could not be loaded: {first}") from None
+    finally:
+        if bars_were_on:
+            hf_logging.enable_progress_bar()
+    model.eval()
+    model.to(device)
+    return LoadedModel(
+        ref=ref, path=path, model=model, tokenizer=tokenizer, device=device, dtype=dtype,
+        load_seconds=time.perf_counter() - started, commit=commit,
+    )

@@ -1,0 +1,163 @@
+"""Batched translation with a Marian (or any seq2seq) model.
+
+Inputs are sorted by length and cut into batches under a padded-token budget, so a batch of
+short sentences is wide and a batch of long ones narrow, and padding stays small. The decoding
+bound grows with each input's length: a model that loops stops early instead of running to the
+model's maximum, which is both slow and a common source of garbage at the end of a translation.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+from typing import Any, Sequence
+
+from models.loading import LoadedModel
+from nlp.document import SegmentOutput
+
+
+@dataclass(frozen=True)
+class DecodingConfig:
+    num_beams: int | None = None  # None: the model's own generation config (opus-mt: 4)
+    max_length_ratio: float = 1.6  # max_new_tokens = ceil(ratio * source tokens) + offset
+    max_length_offset: int = 10
+    max_batch_tokens: int = 6000  # padded source tokens x beams per batch
+    max_batch_size: int = 64
+    max_segment_tokens: int = 256  # longer sentences are split at clause boundaries
+    repetition_guard: bool = True
+    # Benchmarks only: force every output to exactly max_new_tokens (random weights never stop).
+    force_length: bool = False
+
+
+def find_loop(ids: Sequence[int], min_repeats: int = 4, max_ngram: int = 4) -> bool:
+    """True if the sequence ends in (or contains) an n-gram repeated `min_repeats` times in a row.
+
+    This is the signature of a decoder stuck in a loop ("the the the the", "of the war of the
+    war ..."); legitimate text almost never repeats a phrase four times back to back.
+    """
+    n_ids = len(ids)
+    for n in range(1, max_ngram + 1):
+        need = n * min_repeats
+        if n_ids < need:
+            break
+        for start in range(0, n_ids - need + 1):
+            gram = ids[start : start + n]
+            if all(ids[start + k * n : start + (k + 1) * n] == gram for k in range(1, min_repeats)):
+                return True
+    return False
+
+
+class Translator:
+    """Translate many segments at once; implements nlp.document.SegmentTranslator."""
+
+    def __init__(self, loaded: LoadedModel, config: DecodingConfig | None = None) -> None:
+        self.loaded = loaded
+        self.config = config or DecodingConfig()
+        self._tok = loaded.tokenizer
+        self._model = loaded.model
+        gen = self._model.generation_config
+        self.num_beams = self.config.num_beams or getattr(gen, "num_beams", None) or 1
+        window = getattr(self._model.config, "max_position_embeddings", None) or 512
+        spec = loaded.ref.spec
+        if spec is not None:
+            window = min(window, spec.max_input_tokens)
+        self._prefix = spec.target_prefix + " " if spec is not None and spec.target_prefix else ""
+        # Room for the end-of-sentence token and a target-language prefix.
+        self.max_segment_tokens = max(8, min(self.config.max_segment_tokens, window - 4))
+        self._max_output = window
+        self._eos = self._tok.eos_token_id
+        self._pad = self._tok.pad_token_id
+
+    @property
+    def settings(self) -> dict[str, Any]:
+        out = asdict(self.config)
+        out["num_beams"] = self.num_beams
+        return out
+
+    def count_tokens(self, texts: Sequence[str]) -> list[int]:
+        if not texts:
+            return []
+        ids = self._tok([self._prefix + t for t in texts], add_special_tokens=True)["input_ids"]
+        return [len(x) for x in ids]
+
+    def translate(self, segments: Sequence[str]) -> list[SegmentOutput]:
+        if not segments:
+            return []
+        encoded = self._tok([self._prefix + s for s in segments], add_special_tokens=True)["input_ids"]
+        too_long = [i for i, ids in enumerate(encoded) if len(ids) > self._max_output]
+        if too_long:
+            raise ValueError(
+                f"segment {too_long[0]} has {len(encoded[too_long[0]])} tokens, over the model's "
+                f"window of {self._max_output}; split it first (nlp.packing.split_to_budget)"
+            )
+        results: list[SegmentOutput | None] = [None] * len(segments)
+        for batch in self._batches(encoded):
+            outs = self._generate([encoded[i] for i in batch], guard=False)
+            retry = [k for k, o in enumerate(outs) if o[2]] if self.config.repetition_guard else []
+            if retry and not self.config.force_length:
+                redone = self._generate([encoded[batch[k]] for k in retry], guard=True)
+                for k, new in zip(retry, redone):
+                    outs[k] = (new[0], new[1], True, new[3])
+            for i, (text, hit, repeated, n_out) in zip(batch, outs):
+                results[i] = SegmentOutput(text, hit, repeated, n_out)
+        return [r for r in results if r is not None]
+
+    def _batches(self, encoded: list[list[int]]) -> list[list[int]]:
+        order = sorted(range(len(encoded)), key=lambda i: len(encoded[i]), reverse=True)
+        batches: list[list[int]] = []
+        current: list[int] = []
+        width = 0
+        for i in order:
+            n = len(encoded[i])
+            new_width = max(width, n)
+            cost = new_width * (len(current) + 1) * self.num_beams
+            if current and (cost > self.config.max_batch_tokens
+                            or len(current) >= self.config.max_batch_size):
+                batches.append(current)
+                current, new_width = [], n
+            current.append(i)
+            width = new_width
+        if current:
+            batches.append(current)
+        return batches
+
+    def _bound(self, n_tokens: int) -> int:
+        c = self.config
+        return max(1, min(self._max_output, math.ceil(c.max_length_ratio * n_tokens) + c.max_length_offset))
+
+    def _generate(self, inputs: list[list[int]], guard: bool) -> list[tuple[str, bool, bool, int]]:
+        import torch
+
+        bounds = [self._bound(len(x)) for x in inputs]
+        width = max(len(x) for x in inputs)
+        # Left-aligned, right-padded: what Marian and T5 encoders expect.
+        ids = torch.full((len(inputs), width), self._pad, dtype=torch.long)
+        mask = torch.zeros((len(inputs), width), dtype=torch.long)
+        for row, x in enumerate(inputs):
+            ids[row, : len(x)] = torch.tensor(x, dtype=torch.long)
+            mask[row, : len(x)] = 1
+        device = self.loaded.device
+        kwargs: dict[str, Any] = {
+            "num_beams": self.num_beams,
+            "max_new_tokens": max(bounds),
+        }
+        if self.config.force_length:
+            kwargs["min_new_tokens"] = max(bounds)
+        if guard:
+            kwargs["no_repeat_ngram_size"] = 3
+        with torch.inference_mode():
+            out = self._model.generate(
+                input_ids=ids.to(device), attention_mask=mask.to(device), **kwargs
+            )
+        results: list[tuple[str, bool, bool, int]] = []
+        for row, bound in zip(out.tolist(), bounds):
+            tokens = row[1:]  # drop the decoder start token
+            ended = self._eos in tokens
+            if ended:
+                tokens = tokens[: tokens.index(self._eos)]
+            tokens = [t for t in tokens if t != self._pad]
+            hit = not ended and len(tokens) >= bound or len(tokens) > bound
+            tokens = tokens[:bound]
+            text = self._tok.decode(tokens, skip_special_tokens=True).strip()
+            results.append((text, hit, find_loop(tokens), len(tokens)))
+        return results

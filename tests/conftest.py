@@ -1,0 +1,34 @@
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+# No test may reach the hub: it is unreachable here and in CI, and slow to fail.
+os.environ["HF_HUB_OFFLINE"] = "1"
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED_DATA = REPO.parent / "shared" / "data"
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    if not SHARED_DATA.is_dir():
+        pytest.skip(f"shared data not found at {SHARED_DATA}")
+    return SHARED_DATA
+
+
+@pytest.fixture(scope="session")
+def tiny_marian(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from tests.tiny import build_marian
+
+    return build_marian(tmp_path_factory.mktemp("tiny-marian-ar-en"))
+
+
+@pytest.fixture(scope="session")
+def tiny_marian_pickle(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from tests.tiny import build_marian
+
+    return build_marian(tmp_path_factory.mktemp("tiny-marian-pickle"), safetensors=False)
