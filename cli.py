@@ -179,7 +179,7 @@ def translate(
                     out.write(para.translation + "\n")
                     first = False
                     advance(para.line)
-    if stats.source_script_letters == 0:
+    if stats.source_script_sentences == 0:
         log.warning(
             "%s has no %s text; it was passed through unchanged (is --from %s right?)",
             source.name, {"ar": "Arabic", "en": "English"}.get(source_lang, source_lang), source_lang,

@@ -64,6 +64,7 @@ class LoadOptions:
     threads: int | None = None
     allow_pickle: bool = False
     offline: bool = False
+    quantize: str | None = None  # "int8": dynamic int8 Linear layers (CPU)
 
 
 @dataclass
@@ -88,6 +89,7 @@ class LoadedModel:
             "path": str(self.path),
             "device": self.device,
             "dtype": self.dtype,
+            **self.extra,
         }
 
 
@@ -272,7 +274,31 @@ def load(ref: ModelRef, options: LoadOptions, *, seq2seq: bool = True) -> Loaded
             hf_logging.enable_progress_bar()
     model.eval()
     model.to(device)
+    extra: dict[str, Any] = {}
+    if options.quantize:
+        model, extra = quantize(model, options.quantize, device)
     return LoadedModel(
         ref=ref, path=path, model=model, tokenizer=tokenizer, device=device, dtype=dtype,
-        load_seconds=time.perf_counter() - started, commit=commit,
+        load_seconds=time.perf_counter() - started, commit=commit, extra=extra,
     )
+
+
+def quantize(model: Any, scheme: str, device: str) -> tuple[Any, dict[str, Any]]:
+    """Dynamic int8 quantization of the Linear layers (weights int8, activations quantized on
+    the fly): about 2x the speed of float32 on CPU for Marian, at a small cost in quality that
+    `tarjama bench --quality` measures."""
+    import warnings
+
+    import torch
+
+    if scheme != "int8":
+        raise UsageError(f"unknown quantization '{scheme}' (use int8)")
+    if device != "cpu":
+        raise UsageError("--quantize int8 is for CPU; on CUDA use --dtype float16 or bfloat16")
+    started = time.perf_counter()
+    with warnings.catch_warnings():
+        # torch 2.13 warns that this API moves to torchao; torchao's int8 dynamic path needs
+        # torch.compile to be fast on CPU, so torch's own kernel is still the right one here.
+        warnings.simplefilter("ignore")
+        model = torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
+    return model, {"quantize": scheme, "quantize_seconds": round(time.perf_counter() - started, 3)}

@@ -12,6 +12,8 @@ import math
 from dataclasses import asdict, dataclass
 from typing import Any, Sequence
 
+from typing import Protocol
+
 from models.loading import LoadedModel
 from nlp.document import SegmentOutput
 
@@ -25,7 +27,8 @@ class DecodingConfig:
     max_batch_size: int = 64
     max_segment_tokens: int = 256  # longer sentences are split at clause boundaries
     repetition_guard: bool = True
-    # Benchmarks only: force every output to exactly max_new_tokens (random weights never stop).
+    # Benchmarks only: every output gets exactly round(ratio * source tokens) tokens, so systems
+    # with random weights (which never stop by themselves) do the same amount of work.
     force_length: bool = False
 
 
@@ -47,17 +50,66 @@ def find_loop(ids: Sequence[int], min_repeats: int = 4, max_ngram: int = 4) -> b
     return False
 
 
+class Engine(Protocol):
+    """Runs the decoder: token ids in, token ids out (without the decoder start token)."""
+
+    name: str
+
+    def generate(
+        self, inputs: list[list[int]], *, num_beams: int, max_new_tokens: int,
+        min_new_tokens: int, no_repeat_ngram_size: int,
+    ) -> list[list[int]]: ...
+
+
+class TorchEngine:
+    """transformers' generate on the loaded torch model."""
+
+    name = "torch"
+
+    def __init__(self, loaded: LoadedModel) -> None:
+        self._model = loaded.model
+        self._device = loaded.device
+        self._pad = loaded.tokenizer.pad_token_id
+
+    def generate(
+        self, inputs: list[list[int]], *, num_beams: int, max_new_tokens: int,
+        min_new_tokens: int, no_repeat_ngram_size: int,
+    ) -> list[list[int]]:
+        import torch
+
+        width = max(len(x) for x in inputs)
+        # Right-padded with an attention mask: what Marian and T5 encoders expect.
+        ids = torch.full((len(inputs), width), self._pad, dtype=torch.long)
+        mask = torch.zeros((len(inputs), width), dtype=torch.long)
+        for row, x in enumerate(inputs):
+            ids[row, : len(x)] = torch.tensor(x, dtype=torch.long)
+            mask[row, : len(x)] = 1
+        kwargs: dict[str, Any] = {"num_beams": num_beams, "max_new_tokens": max_new_tokens}
+        if min_new_tokens:
+            kwargs["min_new_tokens"] = min_new_tokens
+        if no_repeat_ngram_size:
+            kwargs["no_repeat_ngram_size"] = no_repeat_ngram_size
+        with torch.inference_mode():
+            out = self._model.generate(
+                input_ids=ids.to(self._device), attention_mask=mask.to(self._device), **kwargs
+            )
+        return [row[1:] for row in out.tolist()]
+
+
 class Translator:
     """Translate many segments at once; implements nlp.document.SegmentTranslator."""
 
-    def __init__(self, loaded: LoadedModel, config: DecodingConfig | None = None) -> None:
+    def __init__(
+        self, loaded: LoadedModel, config: DecodingConfig | None = None, engine: Engine | None = None
+    ) -> None:
         self.loaded = loaded
         self.config = config or DecodingConfig()
+        self.engine: Engine = engine or TorchEngine(loaded)
         self._tok = loaded.tokenizer
-        self._model = loaded.model
-        gen = self._model.generation_config
+        model = loaded.model
+        gen = model.generation_config
         self.num_beams = self.config.num_beams or getattr(gen, "num_beams", None) or 1
-        window = getattr(self._model.config, "max_position_embeddings", None) or 512
+        window = getattr(model.config, "max_position_embeddings", None) or 512
         spec = loaded.ref.spec
         if spec is not None:
             window = min(window, spec.max_input_tokens)
@@ -72,6 +124,7 @@ class Translator:
     def settings(self) -> dict[str, Any]:
         out = asdict(self.config)
         out["num_beams"] = self.num_beams
+        out["backend"] = self.engine.name
         return out
 
     def count_tokens(self, texts: Sequence[str]) -> list[int]:
@@ -92,14 +145,14 @@ class Translator:
             )
         results: list[SegmentOutput | None] = [None] * len(segments)
         for batch in self._batches(encoded):
-            outs = self._generate([encoded[i] for i in batch], guard=False)
-            retry = [k for k, o in enumerate(outs) if o[2]] if self.config.repetition_guard else []
+            outs = self._run([encoded[i] for i in batch], guard=False)
+            retry = [k for k, o in enumerate(outs) if o.repeated] if self.config.repetition_guard else []
             if retry and not self.config.force_length:
-                redone = self._generate([encoded[batch[k]] for k in retry], guard=True)
+                redone = self._run([encoded[batch[k]] for k in retry], guard=True)
                 for k, new in zip(retry, redone):
-                    outs[k] = (new[0], new[1], True, new[3])
-            for i, (text, hit, repeated, n_out) in zip(batch, outs):
-                results[i] = SegmentOutput(text, hit, repeated, n_out)
+                    outs[k] = SegmentOutput(new.text, new.hit_max_length, True, new.output_tokens)
+            for i, out in zip(batch, outs):
+                results[i] = out
         return [r for r in results if r is not None]
 
     def _batches(self, encoded: list[list[int]]) -> list[list[int]]:
@@ -121,43 +174,31 @@ class Translator:
             batches.append(current)
         return batches
 
-    def _bound(self, n_tokens: int) -> int:
+    def bound(self, n_tokens: int) -> int:
+        """The most tokens decoded for an input of n_tokens (exactly this many when forced)."""
         c = self.config
+        if c.force_length:
+            return max(1, min(self._max_output, round(c.max_length_ratio * n_tokens)))
         return max(1, min(self._max_output, math.ceil(c.max_length_ratio * n_tokens) + c.max_length_offset))
 
-    def _generate(self, inputs: list[list[int]], guard: bool) -> list[tuple[str, bool, bool, int]]:
-        import torch
-
-        bounds = [self._bound(len(x)) for x in inputs]
-        width = max(len(x) for x in inputs)
-        # Left-aligned, right-padded: what Marian and T5 encoders expect.
-        ids = torch.full((len(inputs), width), self._pad, dtype=torch.long)
-        mask = torch.zeros((len(inputs), width), dtype=torch.long)
-        for row, x in enumerate(inputs):
-            ids[row, : len(x)] = torch.tensor(x, dtype=torch.long)
-            mask[row, : len(x)] = 1
-        device = self.loaded.device
-        kwargs: dict[str, Any] = {
-            "num_beams": self.num_beams,
-            "max_new_tokens": max(bounds),
-        }
-        if self.config.force_length:
-            kwargs["min_new_tokens"] = max(bounds)
-        if guard:
-            kwargs["no_repeat_ngram_size"] = 3
-        with torch.inference_mode():
-            out = self._model.generate(
-                input_ids=ids.to(device), attention_mask=mask.to(device), **kwargs
-            )
-        results: list[tuple[str, bool, bool, int]] = []
-        for row, bound in zip(out.tolist(), bounds):
-            tokens = row[1:]  # drop the decoder start token
-            ended = self._eos in tokens
-            if ended:
-                tokens = tokens[: tokens.index(self._eos)]
-            tokens = [t for t in tokens if t != self._pad]
-            hit = not ended and len(tokens) >= bound or len(tokens) > bound
-            tokens = tokens[:bound]
-            text = self._tok.decode(tokens, skip_special_tokens=True).strip()
-            results.append((text, hit, find_loop(tokens), len(tokens)))
+    def _run(self, inputs: list[list[int]], guard: bool) -> list[SegmentOutput]:
+        bounds = [self.bound(len(x)) for x in inputs]
+        longest = max(bounds)
+        rows = self.engine.generate(
+            inputs, num_beams=self.num_beams, max_new_tokens=longest,
+            min_new_tokens=longest if self.config.force_length else 0,
+            no_repeat_ngram_size=3 if guard else 0,
+        )
+        results: list[SegmentOutput] = []
+        for tokens, bound in zip(rows, bounds):
+            content = tokens[: tokens.index(self._eos)] if self._eos in tokens else tokens
+            # An end-of-sequence past this input's own bound (its batch-mates ran longer) does
+            # not count: the output is cut at the bound.
+            ended = self._eos in tokens and len(content) < bound
+            content = [t for t in content if t != self._pad][:bound]
+            text = self._tok.decode(content, skip_special_tokens=True).strip()
+            # Decoder steps, end-of-sequence included: the unit of work, equal across backends
+            # (Marian's config forces end-of-sequence as the last step at the length bound).
+            steps = len(content) + (1 if ended else 0)
+            results.append(SegmentOutput(text, steps >= bound, find_loop(content), steps))
         return results

@@ -14,7 +14,7 @@ from typing import Iterable, Iterator, Protocol, Sequence
 
 from nlp.normalize import normalize
 from nlp.packing import split_to_budget
-from nlp.script import count_scripts, passthrough_reason, SCRIPT_OF_LANG
+from nlp.script import passthrough_reason
 from nlp.segment import Span, split_sentences
 from nlp.textio import Line
 
@@ -26,7 +26,7 @@ class SegmentOutput:
     text: str
     hit_max_length: bool = False
     repeated: bool = False
-    output_tokens: int = 0  # generated tokens, for throughput figures
+    output_tokens: int = 0  # decoder steps (end-of-sequence included), for throughput figures
 
 
 class SegmentTranslator(Protocol):
@@ -93,10 +93,10 @@ class DocumentStats:
     split: int = 0
     hit_max_length: int = 0
     repeated: int = 0
-    source_script_letters: int = 0
+    source_script_sentences: int = 0  # sentences with a letter of the source language's script
 
     def to_json(self) -> dict[str, int]:
-        return {k: v for k, v in vars(self).items() if k != "source_script_letters"}
+        return {k: v for k, v in vars(self).items() if k != "source_script_sentences"}
 
 
 @dataclass
@@ -165,7 +165,8 @@ def translate_lines(
         item = _prepare(line, blank, translator, source_lang, stats)
         blank = 0
         window.append(item)
-        pending_segments += sum(len(p) for p in item.piece_texts)
+        # Passthrough sentences count too: a long run of them must not pile up in the window.
+        pending_segments += sum(max(1, len(p)) for p in item.piece_texts) or 1
         if pending_segments >= window_segments:
             yield from _flush(window, translator, index, stats)
             index += len(window)
@@ -178,16 +179,14 @@ def _prepare(
     line: Line, blank: int, translator: SegmentTranslator, source_lang: str, stats: DocumentStats
 ) -> _Pending:
     item = _Pending(line=line, blank_before=blank, source=line.text)
-    script = SCRIPT_OF_LANG.get(source_lang)
     to_count: list[tuple[int, str]] = []
     for sentence in paragraph_sentences(line.text):
         original, text = sentence.text, sentence.normalized
-        if script is not None:
-            stats.source_script_letters += count_scripts(text).count(script)
         if passthrough_reason(text, source_lang) is not None:
             item.sentences.append((original, None))
             item.piece_texts.append([])
         else:
+            stats.source_script_sentences += 1
             item.sentences.append((original, text))
             item.piece_texts.append([text])
             to_count.append((len(item.sentences) - 1, text))

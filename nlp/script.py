@@ -25,12 +25,28 @@ class ScriptCounts:
         return self.arabic if script == "arabic" else self.latin
 
 
+_PATTERNS = {"arabic": _ARABIC_LETTER, "latin": _LATIN_LETTER}
+_RUNS = {
+    name: re.compile(pattern.pattern + "+")
+    for name, pattern in (("arabic", _ARABIC_LETTER), ("latin", _LATIN_LETTER), ("any", _ANY_LETTER))
+}
+
+
+def _count(name: str, text: str) -> int:
+    # Matching runs, not single letters: far fewer match objects on long text.
+    return sum(map(len, _RUNS[name].findall(text)))
+
+
 def count_scripts(text: str) -> ScriptCounts:
     return ScriptCounts(
-        arabic=len(_ARABIC_LETTER.findall(text)),
-        latin=len(_LATIN_LETTER.findall(text)),
-        letters=len(_ANY_LETTER.findall(text)),
+        arabic=_count("arabic", text), latin=_count("latin", text), letters=_count("any", text)
     )
+
+
+def has_script(text: str, lang: str) -> bool:
+    """True if `text` has at least one letter of `lang`'s script (False for unknown languages)."""
+    script = SCRIPT_OF_LANG.get(lang)
+    return script is not None and _PATTERNS[script].search(text) is not None
 
 
 def arabic_ratio(text: str) -> float:
@@ -48,11 +64,9 @@ def passthrough_reason(text: str, source_lang: str) -> str | None:
     """
     if not text.strip():
         return "empty"
-    counts = count_scripts(text)
-    if counts.letters == 0:
+    if _ANY_LETTER.search(text) is None:
         return "no-letters"
-    script = SCRIPT_OF_LANG.get(source_lang)
-    if script is not None and counts.count(script) == 0:
+    if source_lang in SCRIPT_OF_LANG and not has_script(text, source_lang):
         return "not-source-script"
     return None
 

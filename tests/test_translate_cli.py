@@ -98,7 +98,7 @@ def test_long_sentence_is_split_not_truncated(tiny_marian: Path, tmp_path: Path)
     article = tmp_path / "long.txt"
     article.write_text(sentence + "\n", encoding="utf-8")
     result = tarjama("translate", str(article), "--model", str(tiny_marian), "--format", "json",
-                     "--max-segment-tokens", "100")
+                     "--max-segment-tokens", "200", "--beams", "1")
     assert result.exit_code == 0, result.stderr
     doc = json.loads(result.stdout)
     (only,) = doc["paragraphs"][0]["sentences"]
@@ -116,6 +116,37 @@ def test_subprocess_real_console_script(tiny_marian: Path) -> None:
     doc = json.loads(proc.stdout)
     assert len(doc["paragraphs"]) == 6
     assert b"Traceback" not in proc.stderr
+
+
+def _peak_rss_mb(args: list[str], stdin_path: Path) -> float:
+    """Run the CLI in a child process and return its peak resident memory."""
+    code = (
+        "import resource, subprocess, sys;"
+        f"p = subprocess.run({[sys.executable, '-m', 'cli', *args]!r}, stdin=open({str(stdin_path)!r}, 'rb'),"
+        " stdout=subprocess.DEVNULL, stderr=subprocess.PIPE);"
+        "sys.stderr.write(p.stderr.decode()[-2000:]); assert p.returncode == 0, p.returncode;"
+        "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, cwd=REPO, timeout=600,
+                          env={**os.environ, "HF_HUB_OFFLINE": "1"})
+    assert proc.returncode == 0, proc.stderr.decode()
+    return float(proc.stdout)
+
+
+def test_20_mb_article_streams_in_bounded_memory(tiny_marian: Path, tmp_path: Path) -> None:
+    # English text "from Arabic": every line goes the whole pipeline (read, normalize, split,
+    # classify, JSON) without model calls, so this measures the pipeline's own memory.
+    line = ("Officials said the plant, opened on Monday, would serve 2 million people. " * 12).strip()
+    small, big = tmp_path / "small.txt", tmp_path / "big.txt"
+    small.write_text(line + "\n", encoding="utf-8")
+    with big.open("w", encoding="utf-8") as handle:
+        while handle.tell() < 20_000_000:
+            handle.write(line + "\n\n")
+    args = ["-q", "translate", "-", "--model", str(tiny_marian), "--format", "json"]
+    baseline = _peak_rss_mb(args, small)
+    peak = _peak_rss_mb(args, big)
+    # Holding the article, its normalized copy and the JSON tree would cost well over 100 MB.
+    assert peak - baseline < 60, (baseline, peak)
 
 
 # --- bad input: one line on stderr, a documented exit code -----------------------------------

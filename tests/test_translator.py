@@ -37,7 +37,6 @@ def test_outputs_bounded_by_input_length_and_in_order(tiny_marian: Path) -> None
     for out, n in zip(outs, n_src):
         # Random weights rarely stop by themselves: the bound is what ends them.
         assert 0 < out.output_tokens <= n + 2
-        assert out.hit_max_length == (out.output_tokens == n + 2)
     # Same input alone or in a batch: same output (padding must not leak into results).
     alone = translator.translate([segments[1]])[0]
     assert alone.text == outs[1].text
