@@ -32,6 +32,9 @@ class TranslationRequest:
     beams: int | None = None
     max_segment_tokens: int = 256
     batch_tokens: int = 6000
+    quantize: str | None = None  # int8 (torch backend, CPU)
+    backend: str = "torch"  # torch | ctranslate2
+    ct2_quantization: str = "int8"
 
 
 class ModelTranslator(Translator):
@@ -67,15 +70,25 @@ def open_translator(request: TranslationRequest) -> ModelTranslator:
             f"model {ref.label} translates {spec.direction}, but {request.source_lang}->"
             f"{request.target_lang} was asked for"
         )
+    if request.backend not in ("torch", "ctranslate2"):
+        raise UsageError(f"unknown backend '{request.backend}' (use torch or ctranslate2)")
+    if request.backend == "ctranslate2" and request.quantize:
+        raise UsageError("--quantize is for the torch backend; ctranslate2 quantizes on conversion")
     loaded = load(ref, LoadOptions(
         device=request.device, dtype=request.dtype, threads=request.threads,
-        allow_pickle=request.allow_pickle, offline=request.offline,
+        allow_pickle=request.allow_pickle, offline=request.offline, quantize=request.quantize,
     ))
-    translator = ModelTranslator(loaded, DecodingConfig(
+    engine = None
+    if request.backend == "ctranslate2":
+        from models.ct2 import CT2Engine
+
+        engine = CT2Engine(loaded, request.ct2_quantization, threads=request.threads)
+        loaded.extra.update({"backend": "ctranslate2", "ct2_quantization": request.ct2_quantization,
+                             "convert_seconds": round(engine.convert_seconds, 3)})
+    return ModelTranslator(loaded, DecodingConfig(
         num_beams=request.beams, max_segment_tokens=request.max_segment_tokens,
         max_batch_tokens=request.batch_tokens,
-    ))
-    return translator
+    ), engine=engine)
 
 
 def download(name: str, *, revision: str | None = None, allow_pickle: bool = False) -> Path:
@@ -130,3 +143,36 @@ def model_info(name: str, *, revision: str | None = None) -> dict[str, Any]:
         info["cached"] = path is not None
         info["path"] = str(path) if path else None
     return info
+
+
+class TranslationSystem:
+    """The article pipeline as an eval.run.System: each source may hold several lines
+    (a whole document); all sources of a call share one translation window, so the model sees
+    full batches, and each gets its paragraphs back joined with newlines."""
+
+    def __init__(self, translator: ModelTranslator, source_lang: str) -> None:
+        self.translator = translator
+        self.source_lang = source_lang
+        self.name = translator.loaded.ref.label
+
+    def provenance(self) -> dict[str, Any]:
+        return self.translator.provenance()
+
+    def count_tokens(self, texts: list[str]) -> int:
+        return sum(self.translator.count_tokens(texts))
+
+    def __call__(self, sources: list[str]) -> list[str]:
+        from nlp.document import translate_lines
+        from nlp.textio import Line
+
+        owner: dict[int, int] = {}
+        lines: list[Line] = []
+        for index, source in enumerate(sources):
+            for text in source.split("\n"):
+                number = len(lines) + 1
+                owner[number] = index
+                lines.append(Line(number, 0, text))
+        outputs: list[list[str]] = [[] for _ in sources]
+        for para in translate_lines(lines, self.translator, source_lang=self.source_lang):
+            outputs[owner[para.line]].append(para.translation)
+        return ["\n".join(parts) for parts in outputs]
