@@ -249,6 +249,95 @@ def split(
             first = False
 
 
+class SummaryMethod(str, Enum):
+    auto = "auto"
+    extractive = "extractive"
+    lead = "lead"
+    abstractive = "abstractive"
+
+
+class SummaryStrategy(str, Enum):
+    summarize_then_translate = "summarize-then-translate"
+    translate_then_summarize = "translate-then-summarize"
+    extractive_then_translate = "extractive-then-translate"
+
+
+@app.command()
+@handled
+def summarize(
+    input: str = typer.Argument(..., help="Article file (UTF-8 text, one paragraph a line), or - for stdin."),
+    source_lang: str = typer.Option("ar", "--from", help="The article's language: ar or en."),
+    target_lang: str = typer.Option("en", "--to", help="The summary's language: en or ar."),
+    method: SummaryMethod = typer.Option(SummaryMethod.auto, "--method", help="extractive: the most central sentences, verbatim (LexRank; built in, no download). lead: the first sentences (baseline). abstractive: a seq2seq model writes the summary (mt5-xlsum for Arabic, bart-large-cnn for English). auto: extractive when --to is --from's language (abstractive if --model is given), else the --strategy's method."),
+    strategy: Optional[SummaryStrategy] = typer.Option(None, "--strategy", help="When --to differs from --from. Default: translate-then-summarize for ar->en and summarize-then-translate for en->ar, the abstractive route with the least to download (opus-mt ~300 MB + bart-large-cnn ~1.6 GB, rather than mt5-xlsum ~2.3 GB); extractive-then-translate needs only opus-mt."),
+    sentences: Optional[int] = typer.Option(None, "--sentences", "-n", min=1, help="Extractive/lead summary length in sentences (default 3)."),
+    ratio: Optional[float] = typer.Option(None, "--ratio", min=0.0, max=1.0, help="Extractive/lead length as a share of the article's sentences."),
+    words: Optional[int] = typer.Option(None, "--words", min=1, help="Extractive/lead length in words (at least one sentence)."),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write here instead of stdout (atomically)."),
+    fmt: OutputFormat = typer.Option(OutputFormat.text, "--format", "-f", help="text: one summary sentence a line. json: method, strategy, models and revisions, decoding settings, chunk plan, flags, chosen sentence indices."),
+    model: Optional[str] = typer.Option(None, "--model", "-m", help="Summarization model: registry name, hub id or local directory (default: mt5-xlsum for Arabic, bart-large-cnn for English)."),
+    mt_model: Optional[str] = typer.Option(None, "--mt-model", help="Translation model for the translation step: registry name, hub id or directory (default: opus-mt for the pair)."),
+    revision: Optional[str] = typer.Option(None, "--revision", help="Hub revision of --model."),
+    mt_revision: Optional[str] = typer.Option(None, "--mt-revision", help="Hub revision of --mt-model."),
+    beams: Optional[int] = typer.Option(None, "--beams", min=1, help="Beam size of the summarizer and the translator (default: each model's published setting)."),
+    max_summary_tokens: Optional[int] = typer.Option(None, "--max-summary-tokens", min=1, help="Longest abstractive summary in tokens (default: the model card's, 84 for mt5-xlsum)."),
+    max_input_tokens: Optional[int] = typer.Option(None, "--max-input-tokens", min=32, help="Summarizer window in tokens (default and maximum: the model's, 512 for mt5-xlsum). Longer articles are summarized chunk by chunk and the partial summaries summarized again (map-reduce), never truncated."),
+    device: str = DeviceOpt,
+    dtype: str = DtypeOpt,
+    threads: Optional[int] = ThreadsOpt,
+    allow_pickle: bool = PickleOpt,
+    offline: bool = OfflineOpt,
+) -> None:
+    """Summarize one article: by default, an English summary of an Arabic article.
+
+    Default strategy across languages: the abstractive route with the least to download, translate-then-summarize for ar->en (opus-mt-ar-en ~300 MB, then bart-large-cnn ~1.6 GB) and summarize-then-translate for en->ar; within one language, extractive (built in, no download). The headline (a short first line without closing punctuation) is left out of the summary. An article of fewer than three sentences, or shorter than the summary asked for, is returned as it is (translated when --to differs), never padded out by a model.
+    """
+    from models.registry import DEFAULT_CROSS_LINGUAL_STRATEGIES
+    from models.session import SummarizationRequest, SummaryModels, TranslationRequest
+    from nlp.summarize import SummaryLength, read_document
+    from nlp.summary_pipeline import resolve_plan, summarize_document
+    from nlp.textio import open_text_source
+
+    plan = resolve_plan(
+        source_lang, target_lang, method.value, strategy.value if strategy else None,
+        default_strategy=DEFAULT_CROSS_LINGUAL_STRATEGIES.get((source_lang, target_lang)),
+        model_given=model is not None,
+    )
+    if sum(v is not None for v in (sentences, ratio, words)) > 1:
+        raise UsageError("give only one of --sentences, --ratio and --words")
+    if plan.method == "abstractive" and (sentences or ratio or words):
+        raise UsageError("--sentences, --ratio and --words set extractive and lead summaries; "
+                         "an abstractive summary's length is --max-summary-tokens")
+    if ratio is not None and ratio <= 0:
+        raise UsageError("--ratio must be above 0")
+    common = dict(device=device, dtype=dtype, threads=threads, allow_pickle=allow_pickle,
+                  offline=offline)
+    models = SummaryModels(
+        SummarizationRequest(lang=plan.summary_lang, model=model, revision=revision, beams=beams,
+                             max_summary_tokens=max_summary_tokens,
+                             max_input_tokens=max_input_tokens, **common)
+        if plan.method == "abstractive" else None,
+        TranslationRequest(source_lang=source_lang, target_lang=target_lang, model=mt_model,
+                           revision=mt_revision, beams=beams, **common)
+        if plan.strategy is not None else None,
+    )
+    with open_text_source(input) as source:
+        doc = read_document(source, source_lang=source_lang)
+    result = summarize_document(doc, plan, models, name=source.name,
+                                length=SummaryLength(sentences=sentences, ratio=ratio, words=words))
+    for warning in result.warnings:
+        log.warning("%s", warning)
+    with output_stream(output) as out:
+        if fmt is OutputFormat.json:
+            record = {"tarjama_version": _version(), "source": source.name,
+                      **result.to_json(models.provenance())}
+            out.write(json.dumps(record, ensure_ascii=False, indent=1) + "\n")
+        else:
+            out.write("".join(s.text + "\n" for s in result.sentences))
+    log.info("summarized %d sentences into %d (%s%s)", result.source_sentences,
+             len(result.sentences), plan.method, f", {plan.strategy}" if plan.strategy else "")
+
+
 @models_app.command("list")
 @handled
 def models_list(
@@ -418,6 +507,237 @@ def eval_report(
 
     write_report(runs, output, plots=plots)
     typer.echo(str(output))
+
+
+@app.command()
+@handled
+def digest(
+    sources: Optional[list[str]] = typer.Argument(None, help="Feed URLs (RSS/Atom), feed files, JSONL files, folders of .txt/.html articles, or text files listing those one a line."),
+    output: Path = typer.Option(..., "--output", "-o", help="The digest, JSONL, one line per article; appended to, and a rerun skips what it already holds."),
+    render: Optional[list[Path]] = typer.Option(None, "--render", help="Also write a readable digest from the whole output: FILE.html, FILE.md, or a folder (one page per feed). Repeatable."),
+    since: Optional[str] = typer.Option(None, "--since", help="Only articles published on or after this date (YYYY-MM-DD or ISO 8601; undated articles are kept)."),
+    limit: Optional[int] = typer.Option(None, "--limit", min=1, help="At most N new articles this run; the rest wait for the next run."),
+    fetch_articles: bool = typer.Option(False, "--fetch-articles/--no-fetch-articles", help="Fetch each article's page and extract its main text, instead of the text the feed carries."),
+    method: str = typer.Option("extractive", "--method", help="extractive (LexRank), lead (the first sentences) or abstractive."),
+    sentences: int = typer.Option(3, "--sentences", min=1, help="Summary length in sentences (extractive, lead)."),
+    batch_size: int = typer.Option(16, "--batch-size", min=1, help="Articles summarized and translated together; Ctrl-C stops after the current batch."),
+    timeout: float = typer.Option(20.0, "--timeout", min=1.0, help="Seconds allowed for one HTTP request (feed or page)."),
+    max_bytes: int = typer.Option(10 << 20, "--max-bytes", min=1024, help="Largest feed or page accepted, in bytes."),
+    max_redirects: int = typer.Option(5, "--max-redirects", min=0, help="Redirects followed per request."),
+    fetch_workers: int = typer.Option(4, "--fetch-workers", min=1, max=32, help="Article pages fetched at once (--fetch-articles)."),
+    cache: bool = typer.Option(True, "--cache/--no-cache", help="Reuse summaries and translations of identical text (SQLite file beside the output)."),
+    model: Optional[str] = ModelOpt,
+    model_dir: Optional[Path] = ModelDirOpt,
+    revision: Optional[str] = RevisionOpt,
+    summary_model: Optional[str] = typer.Option(None, "--summary-model", help="Summarization model for --method abstractive (registry name, hub id or directory)."),
+    beams: Optional[int] = typer.Option(None, "--beams", min=1, help="Beam size for translation (default: the model's)."),
+    batch_tokens: int = typer.Option(6000, "--batch-tokens", min=64, help="Padded tokens x beams per translation batch."),
+    device: str = DeviceOpt,
+    dtype: str = DtypeOpt,
+    threads: Optional[int] = ThreadsOpt,
+    allow_pickle: bool = PickleOpt,
+    offline: bool = OfflineOpt,
+    progress: Optional[bool] = typer.Option(None, "--progress/--no-progress", help="Progress bar on stderr (default: when stderr is a terminal)."),
+) -> None:
+    """Summarize new articles of feeds, JSONL or folders into an English digest, exactly once each.
+
+    Arabic titles and summaries are translated (English articles need no model). Rerun the same command to pick up new articles or finish an interrupted one; failures go to OUTPUT's .errors.jsonl (exit code 8).
+    """
+    from nlp.digest import DigestOptions, run_digest, stop_requested_on_signals
+    from nlp.feeds import FetchLimits, iter_items, parse_published, resolve_sources
+    from nlp.journal import ContentCache, Journal, cache_path_for
+    from nlp.render import write_digest_pages
+
+    if not sources and not render:
+        raise UsageError("give feeds, JSONL files or folders to digest (or only --render to render the output)")
+    since_at = None
+    if since is not None:
+        try:
+            since_at = parse_published(since)
+        except ValueError:
+            raise UsageError(f"--since {since!r}: expected a date, YYYY-MM-DD or ISO 8601") from None
+    if method not in ("extractive", "lead", "abstractive"):
+        raise UsageError(f"--method {method!r}: use extractive, lead or abstractive")
+    # trafilatura logs every page it finds little in; the errors file already says so.
+    logging.getLogger("trafilatura").setLevel(
+        logging.DEBUG if log.isEnabledFor(logging.DEBUG) else logging.CRITICAL)
+    limits = FetchLimits(timeout=timeout, max_bytes=max_bytes, max_redirects=max_redirects)
+    stats = None
+    if sources:
+        resolved = resolve_sources(sources)
+        request_args = dict(device=device, dtype=dtype, threads=threads, allow_pickle=allow_pickle,
+                            offline=offline)
+        summarizer = _digest_summarizer(method, sentences, summary_model, request_args)
+
+        def open_model() -> Any:
+            from models.session import TranslationRequest, open_translator
+
+            return open_translator(TranslationRequest(
+                source_lang="ar", target_lang="en", revision=revision, beams=beams,
+                model=str(model_dir) if model_dir is not None else model, batch_tokens=batch_tokens,
+                **request_args,
+            ))
+
+        options = DigestOptions(batch_size=batch_size, since=since_at, limit=limit,
+                                fetch_articles=fetch_articles, fetch_workers=fetch_workers,
+                                limits=limits, method=method)
+        with Journal.open(output) as journal, stop_requested_on_signals() as should_stop, \
+                _digest_progress(progress) as sink:
+            content_cache = ContentCache(cache_path_for(output) if cache else None)
+            try:
+                stats = run_digest(iter_items(resolved, limits), journal, summarizer,
+                                   translator=open_model, options=options, cache=content_cache,
+                                   should_stop=should_stop, progress=sink)
+            finally:
+                content_cache.close()
+        if log.isEnabledFor(logging.WARNING):
+            typer.echo(f"tarjama: {stats.summary_line(output, journal.errors_path)}", err=True)
+    for target in render or []:
+        for path in write_digest_pages(output, target):
+            log.info("wrote %s", path)
+    if stats is not None and stats.interrupted:
+        typer.echo(f"tarjama: interrupted after the current batch; {stats.done} articles were added "
+                   f"to {output}; run the same command again to resume", err=True)
+        raise typer.Exit(int(ExitCode.INTERRUPTED))
+    if stats is not None and not stats.all_ok:
+        raise typer.Exit(int(ExitCode.PARTIAL_FAILURE))
+
+
+def _digest_summarizer(method: str, sentences: int, summary_model: Optional[str],
+                       request_args: dict[str, Any]) -> Any:
+    from nlp.digest import AbstractiveSummarizer, ExtractiveSummarizer
+
+    if method != "abstractive":
+        return ExtractiveSummarizer(sentences, "lexrank" if method == "extractive" else "lead")
+
+    def open_model(lang: str) -> Any:
+        from models.session import SummarizationRequest, open_summarizer
+
+        return open_summarizer(SummarizationRequest(lang=lang, model=summary_model, **request_args))
+
+    return AbstractiveSummarizer(open_model)
+
+
+@contextmanager
+def _digest_progress(wanted: Optional[bool]) -> Iterator[Any]:
+    """Counts, rate and ETA on stderr: a rich bar when stderr is a terminal (or when asked)."""
+    if not (sys.stderr.isatty() if wanted is None else wanted):
+        yield None
+        return
+    import time as _time
+
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    with Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
+                  TextColumn("{task.fields[rate]}"), TimeRemainingColumn(),
+                  console=Console(stderr=True), transient=True) as bar:
+
+        class Sink:
+            task = None
+            started = 0.0
+
+            def start(self, total: int) -> None:
+                self.started = _time.monotonic()
+                self.task = bar.add_task("articles", total=total, rate="")
+
+            def advance(self, completed: int, failed: int) -> None:
+                elapsed = max(1e-6, _time.monotonic() - self.started)
+                bar.update(self.task, completed=completed,
+                           description=f"articles ({failed} failed)" if failed else "articles",
+                           rate=f"{60 * completed / elapsed:.1f}/min")
+
+        yield Sink()
+
+
+@app.command()
+@handled
+def bench(
+    model: Optional[str] = typer.Option(None, "--model", "-m", help="Model to time: registry name, hub id or directory (must be downloaded)."),
+    synthetic: Optional[str] = typer.Option(None, "--synthetic", help="Build a model with this registry entry's exact architecture and random weights (no download)."),
+    data_dir: Optional[Path] = typer.Option(None, "--data-dir", envvar="TARJAMA_DATA_DIR", help="Local copy of the data sets (NTREX-128 is the default workload)."),
+    articles: Optional[Path] = typer.Option(None, "--articles", help="Workload instead of NTREX: a folder of .txt articles or a JSONL file with a \"text\" field."),
+    docs: int = typer.Option(6, "--docs", min=1, help="How many NTREX documents (or articles) to translate."),
+    systems: str = typer.Option("baseline,fp32,int8,ctranslate2", "--systems", help="Comma-separated: baseline, fp32, int8, ctranslate2."),
+    beams: int = typer.Option(4, "--beams", min=1),
+    length_ratio: float = typer.Option(1.2, "--length-ratio", min=0.1, help="Forced output length: round(ratio x source tokens) per sentence."),
+    scaling: str = typer.Option("1,10,100", "--scaling", help="Paragraph counts for the scaling check ('' to skip)."),
+    scaling_system: str = typer.Option("fp32", "--scaling-system"),
+    quality: bool = typer.Option(False, "--quality", help="Also compare fp32 with int8/ctranslate2 outputs under free decoding."),
+    threads: Optional[int] = ThreadsOpt,
+    json_out: bool = typer.Option(False, "--json", help="Print the results as JSON on stdout."),
+) -> None:
+    """Time translation: tarjama's paths against the naive transformers usage, side by side."""
+    import tempfile
+
+    from eval.bench import BenchConfig, available_systems, folder_workload, ntrex_workload, run_bench
+    from models.loading import LoadOptions, locate, resolve_model
+    from models.registry import get_spec
+    from models.synthetic import build_synthetic_marian
+
+    if (model is None) == (synthetic is None):
+        raise UsageError("give either --model NAME|DIR (downloaded) or --synthetic NAME")
+    wanted = [s.strip() for s in systems.split(",") if s.strip()]
+    unknown = [s for s in wanted if s not in ("baseline", "fp32", "int8", "ctranslate2")]
+    if unknown:
+        raise UsageError(f"unknown system(s) {', '.join(unknown)}; use baseline, fp32, int8, ctranslate2")
+    missing = [s for s in wanted if s not in available_systems()]
+    if missing:
+        log.warning("skipping %s: pip install 'tarjama[fast]' for CTranslate2", ", ".join(missing))
+        wanted = [s for s in wanted if s not in missing]
+    workload = folder_workload(articles, docs) if articles else ntrex_workload(data_dir, docs)
+    sizes = [int(x) for x in scaling.split(",") if x.strip()]
+    with tempfile.TemporaryDirectory(prefix="tarjama-bench-") as tmp:
+        if synthetic is not None:
+            spec = get_spec(synthetic)
+            texts = [p for a in workload.articles for p in a]
+            log.warning("building a random-weight model shaped like %s (speed only)", spec.hub_id)
+            model_dir = build_synthetic_marian(spec, texts, Path(tmp) / spec.name)
+            label = f"synthetic {spec.name} (random weights, real architecture)"
+        else:
+            assert model is not None
+            model_dir, _ = locate(resolve_model(model), LoadOptions(), download=False)
+            label = model
+        config = BenchConfig(model_dir=str(model_dir), model_label=label,
+                             synthetic=synthetic is not None, beams=beams,
+                             length_ratio=length_ratio, threads=threads)
+        report = run_bench(config, workload, wanted, scaling=sizes, scaling_system=scaling_system,
+                           quality=quality, progress=lambda msg: log.warning("%s", msg))
+    if json_out:
+        typer.echo(json.dumps(report, ensure_ascii=False, indent=1))
+    else:
+        _print_bench(report)
+
+
+def _print_bench(report: dict[str, Any]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    console.print(f"[bold]{report['model']}[/] on {report['workload']}, {report['paragraphs']} "
+                  f"paragraphs, beam {report['beams']}; forced lengths: {report['forced_length']}")
+    table = Table("system", "wall s", "tokens/s", "sentences/s", "peak RSS MB", "load s",
+                  "first output s", "vs baseline")
+    for r in report["systems"]:
+        ratio = f"{r['speedup']:.2f}x" if r.get("speedup") else "-"
+        table.add_row(r["label"], f"{r['wall_s']:.1f}", f"{r['tokens_per_s']:.0f}",
+                      f"{r['sentences_per_s']:.2f}", f"{r['peak_rss_mb']}", f"{r['load_s']:.1f}",
+                      f"{r['first_output_s']:.1f}", ratio)
+    console.print(table)
+    for r in report["systems"]:
+        if r.get("truncated_paragraphs"):
+            console.print(f"baseline: {r['truncated_paragraphs']} paragraph(s) over 512 tokens were truncated")
+    if "scaling" in report:
+        scale = Table("paragraphs", "sentences", "wall s", "ms / sentence", "tokens/s",
+                      title=f"scaling ({report['scaling']['system']})")
+        for row in report["scaling"]["rows"]:
+            scale.add_row(str(row["paragraphs"]), str(row["sentences"]), f"{row['wall_s']:.1f}",
+                          f"{row['ms_per_sentence']:.0f}", f"{row['tokens_per_s']:.0f}")
+        console.print(scale)
+    if report.get("agreement_with_fp32"):
+        console.print(f"agreement with fp32 ({report['agreement_note']}): {report['agreement_with_fp32']}")
+    if "quality" in report:
+        console.print(f"quality: {report['quality']}")
 
 
 def run() -> None:

@@ -1,0 +1,84 @@
+"""Smoke tests of the speed benchmark and the fast paths on a tiny model (no timings asserted)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from cli import app
+
+runner = CliRunner()
+SAMPLE = Path(__file__).resolve().parents[1] / "samples" / "article.ar.txt"
+
+
+def test_bench_runs_and_forces_equal_work(tiny_marian: Path, tmp_path: Path) -> None:
+    articles = tmp_path / "articles.jsonl"
+    articles.write_text(json.dumps({"text": SAMPLE.read_text(encoding="utf-8")}) + "\n", encoding="utf-8")
+    result = runner.invoke(app, [
+        "bench", "--model", str(tiny_marian), "--articles", str(articles), "--length-ratio", "0.5",
+        "--systems", "baseline,fp32", "--scaling", "1,2", "--beams", "2", "--json",
+    ])
+    assert result.exit_code == 0, result.stderr
+    report = json.loads(result.stdout)
+    base, ours = report["systems"]
+    assert (base["system"], ours["system"]) == ("baseline", "fp32")
+    # Same sentences, same forced decoder steps: the ratio compares equal work.
+    assert base["tokens"] == ours["tokens"] > 0
+    assert base["sentences"] == ours["sentences"] > 0
+    assert base["speedup"] == 1.0 and ours["speedup"] > 0
+    for row in report["systems"]:
+        assert row["peak_rss_mb"] > 0 and row["load_s"] > 0 and row["first_output_s"] > 0
+    assert [r["paragraphs"] for r in report["scaling"]["rows"]] == [1, 2]
+    assert "capped_paragraphs" not in base
+
+
+def test_ntrex_workload_builds_articles(shared_data: Path) -> None:
+    from eval.bench import ntrex_workload
+
+    workload = ntrex_workload(shared_data, 2)
+    assert len(workload.articles) == 2
+    headline, *paragraphs = workload.articles[0]
+    assert headline and all(p.count(".") >= 1 for p in paragraphs[:-1])
+
+
+def test_bench_needs_a_model_or_synthetic() -> None:
+    result = runner.invoke(app, ["bench"])
+    assert result.exit_code == 2 and "--synthetic" in result.stderr
+
+
+def test_synthetic_model_has_the_registry_architecture(tmp_path: Path) -> None:
+    from transformers import AutoConfig, AutoTokenizer
+
+    from models.registry import REGISTRY
+    from models.synthetic import build_synthetic_marian
+    from tests.tiny import CORPUS_AR, CORPUS_EN
+
+    spec = REGISTRY["opus-mt-ar-en"]
+    path = build_synthetic_marian(spec, (CORPUS_AR + CORPUS_EN) * 30, tmp_path / "syn")
+    config = AutoConfig.from_pretrained(path)
+    for key, value in spec.architecture.items():
+        assert getattr(config, key) == value, key
+    tokenizer = AutoTokenizer.from_pretrained(path)
+    assert len(tokenizer) == 62834 and tokenizer.pad_token_id == 62833
+
+
+@pytest.mark.parametrize("flags", [["--quantize", "int8"], ["--backend", "ctranslate2"]])
+def test_fast_paths_translate_the_same_document(tiny_marian: Path, tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch, flags: list[str]) -> None:
+    pytest.importorskip("ctranslate2") if "ctranslate2" in flags else None
+    monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "hub"))
+    result = runner.invoke(app, ["translate", str(SAMPLE), "--model", str(tiny_marian), "-f", "json", *flags])
+    assert result.exit_code == 0, result.stderr
+    doc = json.loads(result.stdout)
+    plain = json.loads(runner.invoke(app, ["translate", str(SAMPLE), "--model", str(tiny_marian), "-f", "json"]).stdout)
+    # Same document pipeline: same paragraphs, sentences and passthroughs.
+    assert [[s["source"] for s in p["sentences"]] for p in doc["paragraphs"]] == \
+        [[s["source"] for s in p["sentences"]] for p in plain["paragraphs"]]
+    if "ctranslate2" in flags:
+        assert doc["decoding"]["backend"] == "ctranslate2"
+        assert any((tmp_path / "tarjama" / "ctranslate2").iterdir())  # the cached conversion
+    else:
+        assert doc["model"]["quantize"] == "int8"
