@@ -90,3 +90,43 @@ def build_marian(out: Path, *, d_model: int = 16, layers: int = 1, max_positions
         model.generation_config.save_pretrained(out)
     tokenizer.save_pretrained(out)
     return out
+
+
+def build_mt5(out: Path, *, d_model: int = 16, layers: int = 1, n_positions: int = 64,
+              num_beams: int = 1) -> Path:
+    """Save a random-weight mT5 summarizer with a trained sentencepiece tokenizer to `out`.
+
+    T5's vocabulary layout (pad 0, eos 1, unk 2) and no sentinel tokens; `n_positions` is the
+    window the summarizer reads from the config, kept small so short test articles overflow it.
+    """
+    import sentencepiece as spm
+    import torch
+    from transformers import MT5Config, MT5ForConditionalGeneration, T5Tokenizer
+
+    out.mkdir(parents=True, exist_ok=True)
+    spm.SentencePieceTrainer.train(
+        sentence_iterator=iter((CORPUS_AR + CORPUS_EN) * 4),
+        model_prefix=str(out / "spiece"),
+        vocab_size=160,
+        model_type="unigram",
+        character_coverage=1.0,
+        hard_vocab_limit=False,
+        pad_id=0, eos_id=1, unk_id=2, bos_id=-1,
+        minloglevel=2,
+    )
+    (out / "spiece.vocab").unlink()
+    # Loaded from the folder: T5Tokenizer(vocab_file=...) built directly gets a 4-token vocab
+    # in transformers 5.
+    tokenizer = T5Tokenizer.from_pretrained(out, extra_ids=0)
+    config = MT5Config(
+        vocab_size=len(tokenizer), d_model=d_model, d_kv=8, d_ff=2 * d_model,
+        num_layers=layers, num_decoder_layers=layers, num_heads=2, n_positions=n_positions,
+        pad_token_id=tokenizer.pad_token_id, eos_token_id=tokenizer.eos_token_id,
+        decoder_start_token_id=tokenizer.pad_token_id,
+    )
+    torch.manual_seed(0)
+    model = MT5ForConditionalGeneration(config)
+    model.generation_config.num_beams = num_beams
+    model.save_pretrained(out)
+    tokenizer.save_pretrained(out)
+    return out
