@@ -8,6 +8,7 @@ before any line is handed on, so a bad byte near the end fails the run before it
 from __future__ import annotations
 
 import codecs
+import io
 import shutil
 import sys
 import tempfile
@@ -70,6 +71,15 @@ def open_text_source(source: str) -> Iterator[TextSource]:
         lines = check_utf8(stream, name)
         stream.seek(0)
         yield TextSource(name, stream, lines)
+
+
+@contextmanager
+def text_source_from_string(name: str, text: str) -> Iterator[TextSource]:
+    """A TextSource over text already in memory (an article extracted from a web page)."""
+    stream = io.BytesIO(text.encode("utf-8"))
+    lines = check_utf8(stream, name)
+    stream.seek(0)
+    yield TextSource(name, stream, lines)
 
 
 def check_utf8(stream: BinaryIO, name: str) -> int:

@@ -1,0 +1,533 @@
+"""Where digest items come from: RSS/Atom feeds (URL or file), JSONL files and folders.
+
+Every source becomes a list of :class:`Item` records. Reading is defensive because feeds are
+written by strangers: bytes are fetched here with a time limit, a size limit, a bounded number of
+redirects and http(s) only (feedparser's own fetching has none of these), and feed XML is
+screened for entity declarations before feedparser sees it, so neither an entity-expansion bomb
+nor an external entity can reach an XML parser.
+
+A source that cannot be read (unreachable URL, broken or hostile XML) is reported as a
+:class:`SourceFailure` and the other sources go on; a local path that does not exist is the
+user's mistake and fails the whole command up front (:func:`resolve_sources`).
+"""
+
+from __future__ import annotations
+
+import calendar
+import hashlib
+import io
+import json
+import os
+import re
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Iterable, Iterator, Mapping, Sequence
+
+from nlp.errors import InputError
+from nlp.normalize import fold_for_matching
+
+__all__ = [
+    "FetchLimits", "Fetched", "Item", "Source", "SourceFailure", "canonical_url", "content_hash",
+    "fetch_url", "parse_feed", "parse_published", "read_source", "resolve_sources", "screen_xml",
+    "iter_items",
+]
+
+
+def _user_agent() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        v = version("tarjama")
+    except PackageNotFoundError:
+        v = "0+unknown"
+    return f"tarjama-digest/{v} (news digest; Python urllib)"
+
+
+@dataclass(frozen=True)
+class FetchLimits:
+    timeout: float = 20.0  # seconds for one whole request: connect, headers and body
+    max_bytes: int = 10 << 20  # feeds and article pages bigger than this are refused
+    max_redirects: int = 5
+    user_agent: str = field(default_factory=_user_agent)
+
+
+@dataclass(frozen=True)
+class Fetched:
+    url: str  # as asked for
+    final_url: str  # after redirects
+    data: bytes
+    content_type: str | None
+
+
+@dataclass(frozen=True)
+class Item:
+    """One article to digest, as read from its source; text may still be HTML or unread."""
+
+    id: str  # stable across runs: what resume and exactly-once are keyed on
+    source: str  # the feed URL or path, JSONL file or folder it came from
+    feed: str | None = None  # the feed's title (for grouping a digest page)
+    url: str | None = None
+    title: str = ""
+    text: str | None = None  # plain text, one paragraph a line
+    html: str | bytes | None = None  # HTML to extract text from (a page or a fragment)
+    path: str | None = None  # a local file read only when the item is processed
+    published: str | None = None  # ISO 8601, UTC, "Z"
+    guid: str | None = None
+    language: str | None = None  # what the source claims; the text decides (nlp.digest)
+    error: str | None = None  # the source record itself was unusable (a bad JSONL line)
+
+
+@dataclass(frozen=True)
+class SourceFailure:
+    source: str
+    error: str  # one line
+
+
+@dataclass(frozen=True)
+class Source:
+    kind: str  # "feed-url" | "feed-file" | "jsonl" | "folder" | "html-file"
+    location: str
+
+
+_URL = re.compile(r"^https?://", re.I)
+_FEED_SUFFIXES = {".xml", ".rss", ".atom", ".rdf", ".feed"}
+_JSONL_SUFFIXES = {".jsonl", ".ndjson"}
+_HTML_SUFFIXES = {".html", ".htm", ".xhtml"}
+_FOLDER_SUFFIXES = _HTML_SUFFIXES | {".txt"}
+_SNIFF = 4096
+_DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+# --- sources ---------------------------------------------------------------------------------
+
+
+def resolve_sources(args: Sequence[str]) -> list[Source]:
+    """Classify the command-line sources; a list file (one source a line) is expanded in place.
+
+    Local paths are checked now, so a typo fails the run before any work is done.
+    """
+    out: list[Source] = []
+    for arg in args:
+        out.extend(_resolve(arg, base=None, depth=0))
+    return out
+
+
+def _resolve(arg: str, base: Path | None, depth: int) -> list[Source]:
+    arg = arg.strip()
+    if _URL.match(arg):
+        return [Source("feed-url", arg)]
+    if "://" in arg:
+        raise InputError(f"{arg}: only http(s) URLs and local paths are supported")
+    path = Path(arg).expanduser()
+    if base is not None and not path.is_absolute():
+        path = base / path
+    name = str(path)
+    if not path.exists():
+        raise InputError(f"{name}: no such file or directory")
+    if path.is_dir():
+        return [Source("folder", name)]
+    suffix = path.suffix.lower()
+    if suffix in _FEED_SUFFIXES:
+        return [Source("feed-file", name)]
+    if suffix in _JSONL_SUFFIXES:
+        return [Source("jsonl", name)]
+    if suffix in _HTML_SUFFIXES:
+        return [Source("html-file", name)]
+    head = _read_head(path)
+    if head.startswith("{"):
+        return [Source("jsonl", name)]
+    if head.startswith("<"):
+        lowered = head[:_SNIFF].lower()
+        is_feed = any(tag in lowered for tag in ("<rss", "<feed", "<rdf:rdf", "<channel"))
+        return [Source("feed-file" if is_feed else "html-file", name)]
+    # Anything else is a list of sources, one a line; a list inside a list is allowed once,
+    # which is enough for "all my lists" and cannot loop.
+    if depth >= 2:
+        raise InputError(f"{name}: lists of sources nest too deeply (a list may name lists once)")
+    sources: list[Source] = []
+    for number, line in enumerate(_read_text(path).splitlines(), start=1):
+        entry = line.strip()
+        if not entry or entry.startswith("#"):
+            continue
+        try:
+            sources.extend(_resolve(entry, base=path.parent, depth=depth + 1))
+        except InputError as exc:
+            hint = ""
+            if not sources and "no such file" in exc.message:
+                # Most likely an article given directly, not a list of sources.
+                hint = (" (a text file argument is read as a list of feed URLs or paths, one a "
+                        "line; to digest .txt articles, give the folder that holds them)")
+            raise InputError(f"{name}, line {number}: {exc.message}{hint}") from None
+    if not sources:
+        raise InputError(f"{name}: is empty (expected feed URLs or paths, one a line)")
+    return sources
+
+
+def _read_head(path: Path) -> str:
+    try:
+        with path.open("rb") as handle:
+            raw = handle.read(_SNIFF)
+    except OSError as exc:
+        raise InputError(f"{path}: cannot open ({exc.strerror or exc})") from None
+    return raw.decode("utf-8", "replace").lstrip("\ufeff \t\r\n")
+
+
+def _read_text(path: Path, limit: int | None = None) -> str:
+    data = _read_bytes(path, limit)
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{path}: invalid UTF-8 at byte {exc.start}; convert it to UTF-8 first") from None
+
+
+def _read_bytes(path: Path, limit: int | None = None) -> bytes:
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(limit + 1 if limit is not None else -1)
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    if limit is not None and len(data) > limit:
+        raise InputError(f"{path}: larger than the {limit}-byte limit")
+    return data
+
+
+def iter_items(sources: Iterable[Source], limits: FetchLimits) -> Iterator[Item | SourceFailure]:
+    """Items of every source in order; a source that fails yields one SourceFailure instead."""
+    for source in sources:
+        try:
+            items = read_source(source, limits)
+        except InputError as exc:
+            yield SourceFailure(source.location, exc.message)
+            continue
+        yield from items
+
+
+def read_source(source: Source, limits: FetchLimits) -> list[Item]:
+    if source.kind == "feed-url":
+        fetched = fetch_url(source.location, limits)
+        return parse_feed(fetched.data, source.location, base_url=fetched.final_url)
+    if source.kind == "feed-file":
+        return parse_feed(_read_bytes(Path(source.location), limits.max_bytes), source.location)
+    if source.kind == "jsonl":
+        return list(_jsonl_items(Path(source.location)))
+    if source.kind == "folder":
+        return _folder_items(Path(source.location))
+    if source.kind == "html-file":
+        return [_file_item(Path(source.location), source.location)]
+    raise ValueError(f"unknown source kind {source.kind!r}")
+
+
+# --- fetching --------------------------------------------------------------------------------
+
+
+class _BoundedRedirects(urllib.request.HTTPRedirectHandler):
+    def __init__(self, limit: int) -> None:
+        super().__init__()
+        self.max_redirections = limit
+        # urllib's loop detector (same URL 4 times) would give a vaguer message than ours.
+        self.max_repeats = limit + 1
+
+    def redirect_request(self, req: Any, fp: Any, code: int, msg: str, headers: Any,
+                         newurl: str) -> Any:
+        # urllib also follows ftp:// redirects; a feed has no business sending us there.
+        if urllib.parse.urlsplit(newurl).scheme.lower() not in ("http", "https"):
+            raise InputError(f"{req.full_url}: redirected to a non-http(s) URL ({newurl[:200]})")
+        if len(getattr(req, "redirect_dict", {})) >= self.max_redirections:
+            raise InputError(f"{req.full_url}: more than {self.max_redirections} redirects")
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+
+def fetch_url(url: str, limits: FetchLimits) -> Fetched:
+    """GET an http(s) URL within the limits; every failure is an InputError naming the URL."""
+    if urllib.parse.urlsplit(url).scheme.lower() not in ("http", "https"):
+        raise InputError(f"{url}: only http(s) URLs can be fetched")
+    opener = urllib.request.build_opener(_BoundedRedirects(limits.max_redirects))
+    request = urllib.request.Request(url, headers={
+        "User-Agent": limits.user_agent,
+        "Accept": "application/rss+xml, application/atom+xml, application/xml, text/xml, "
+                  "text/html;q=0.9, */*;q=0.5",
+        # No compression asked for, so the size limit is on what we keep, not what we inflate.
+        "Accept-Encoding": "identity",
+    })
+    deadline = time.monotonic() + limits.timeout
+    try:
+        with opener.open(request, timeout=limits.timeout) as response:
+            declared = response.headers.get("Content-Length")
+            if declared and declared.isdigit() and int(declared) > limits.max_bytes:
+                raise InputError(f"{url}: {declared} bytes, over the {limits.max_bytes}-byte limit")
+            chunks: list[bytes] = []
+            size = 0
+            while True:
+                if time.monotonic() > deadline:
+                    raise InputError(f"{url}: timed out after {limits.timeout:g} s")
+                chunk = response.read(64 << 10)
+                if not chunk:
+                    break
+                size += len(chunk)
+                if size > limits.max_bytes:
+                    raise InputError(f"{url}: larger than the {limits.max_bytes}-byte limit")
+                chunks.append(chunk)
+            return Fetched(url, response.geturl(), b"".join(chunks),
+                           response.headers.get("Content-Type"))
+    except InputError:
+        raise
+    except urllib.error.HTTPError as exc:
+        raise InputError(f"{url}: HTTP {exc.code} {exc.reason}") from None
+    except urllib.error.URLError as exc:
+        reason = exc.reason
+        if isinstance(reason, TimeoutError):
+            raise InputError(f"{url}: timed out after {limits.timeout:g} s") from None
+        raise InputError(f"{url}: cannot fetch ({reason})") from None
+    except TimeoutError:
+        raise InputError(f"{url}: timed out after {limits.timeout:g} s") from None
+    except (OSError, ValueError) as exc:  # connection reset, bad status line, invalid URL
+        raise InputError(f"{url}: cannot fetch ({type(exc).__name__}: {exc})") from None
+
+
+# --- feeds -----------------------------------------------------------------------------------
+
+# Both declarations are what entity attacks are made of, and no real news feed needs either.
+_ENTITY_DECL = "<!ENTITY"
+_WIDE_ENCODINGS = ("utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be")
+
+
+def screen_xml(data: bytes, name: str) -> None:
+    """Refuse feed bytes that declare XML entities, before any XML parser sees them.
+
+    Checked in every encoding an XML parser could read the document in (ASCII-compatible ones
+    and UTF-16/32), then confirmed by defusedxml for well-formed documents, so an attacker cannot
+    hide a declaration behind an encoding. A DOCTYPE naming an external DTD is allowed (old RSS
+    0.91 feeds have one) because no parser used here loads it.
+    """
+    needles = [_ENTITY_DECL.encode("ascii")] + [_ENTITY_DECL.encode(e) for e in _WIDE_ENCODINGS]
+    if any(n in data for n in needles):
+        raise InputError(f"{name}: refused: the feed declares XML entities (<!ENTITY>), "
+                         "which can expand without bound or read local files")
+    import xml.sax
+
+    from defusedxml import DefusedXmlException
+    from defusedxml.sax import parseString
+
+    try:
+        # forbid_external would also refuse the DOCTYPE of RSS 0.91 feeds; an external DTD is
+        # never loaded by expat here, and external entities need a declaration, refused above.
+        parseString(data, xml.sax.handler.ContentHandler(), forbid_dtd=False,
+                    forbid_entities=True, forbid_external=False)
+    except DefusedXmlException as exc:
+        raise InputError(f"{name}: refused: unsafe XML ({type(exc).__name__})") from None
+    except Exception:  # not well-formed: feedparser reads it leniently without expanding anything
+        pass
+
+
+def parse_feed(data: bytes, source: str, *, base_url: str | None = None) -> list[Item]:
+    """Items of an RSS 0.9x/1.0/2.0 or Atom document, after screening it (screen_xml)."""
+    import feedparser
+
+    if not data.strip():
+        raise InputError(f"{source}: is empty")
+    screen_xml(data, source)
+    headers = {"content-location": base_url} if base_url else {}
+    # Always a stream: given a str feedparser fetches it as a URL, and given bytes it first tries
+    # open(data), so a feed whose body is "/dev/zero" or a local path would be read from disk.
+    parsed = feedparser.parse(io.BytesIO(data), response_headers=headers, sanitize_html=True,
+                              resolve_relative_uris=True)
+    entries = [e for e in parsed.entries if any(e.get(k) for k in (
+        "id", "link", "title", "summary", "content"))]
+    if not entries:
+        if parsed.get("bozo") and parsed.get("bozo_exception") is not None:
+            raise InputError(f"{source}: not a readable feed ({_one_line(parsed.bozo_exception)})")
+        if not parsed.get("version"):
+            raise InputError(f"{source}: not an RSS or Atom feed")
+        return []
+    feed_title = _plain(parsed.feed.get("title")) or None
+    feed_lang = _lang(parsed.feed.get("language"))
+    items = []
+    for entry in entries:
+        items.append(_entry_item(entry, source, feed_title, feed_lang))
+    return items
+
+
+def _entry_item(entry: Mapping[str, Any], source: str, feed_title: str | None,
+                feed_lang: str | None) -> Item:
+    title_detail = entry.get("title_detail") or {}
+    title = entry.get("title") or ""
+    if "html" in (title_detail.get("type") or ""):
+        title = _plain(title)
+    title = " ".join(title.split())
+    body, body_type = _best_body(entry)
+    link = entry.get("link") or None
+    guid = (entry.get("id") or "").strip() or None
+    published = None
+    for key in ("published_parsed", "updated_parsed", "created_parsed"):
+        parsed_time = entry.get(key)
+        if parsed_time:
+            published = _iso(datetime.fromtimestamp(calendar.timegm(parsed_time), tz=timezone.utc))
+            break
+    language = _lang(title_detail.get("language")) or feed_lang
+    is_html = body is not None and "html" in body_type
+    ident = guid or (canonical_url(link) if link else None) or "sha256:" + content_hash(
+        title, body or "")[:32]
+    return Item(
+        id=ident, source=source, feed=feed_title, url=link, title=title,
+        text=None if is_html else body, html=body if is_html else None,
+        published=published, guid=guid, language=language,
+    )
+
+
+def _best_body(entry: Mapping[str, Any]) -> tuple[str | None, str]:
+    # Full content when the feed carries it; the summary (often a teaser) otherwise.
+    candidates = [(c.get("value") or "", c.get("type") or "text/html") for c in entry.get("content") or []]
+    detail = entry.get("summary_detail") or {}
+    if entry.get("summary"):
+        candidates.append((entry["summary"], detail.get("type") or "text/html"))
+    candidates = [c for c in candidates if c[0].strip()]
+    if not candidates:
+        return None, ""
+    return max(candidates, key=lambda c: len(c[0]))
+
+
+def _plain(text: str | None) -> str:
+    if not text:
+        return ""
+    if "<" not in text and "&" not in text:
+        return " ".join(text.split())
+    from nlp.extract import html_fragment_text
+
+    return " ".join(html_fragment_text(text).split())
+
+
+def _lang(value: Any) -> str | None:
+    if not isinstance(value, str) or not value.strip():
+        return None
+    return value.strip().lower().replace("_", "-").split("-")[0]
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(f"{type(exc).__name__}: {exc}".split())[:300]
+
+
+# --- JSONL, folders, single files ------------------------------------------------------------
+
+
+def _jsonl_items(path: Path) -> Iterator[Item]:
+    source = str(path)
+    try:
+        handle = path.open("rb")
+    except OSError as exc:
+        raise InputError(f"{path}: cannot open ({exc.strerror or exc})") from None
+    with handle:
+        for number, raw in enumerate(handle, start=1):
+            if not raw.strip():
+                continue
+            where = f"{source}:{number}"
+            try:
+                obj = json.loads(raw.decode("utf-8-sig" if number == 1 else "utf-8"))
+            except (UnicodeDecodeError, ValueError) as exc:
+                yield Item(id=where, source=source, error=f"line {number}: not valid JSON ({_one_line(exc)})")
+                continue
+            if not isinstance(obj, dict):
+                yield Item(id=where, source=source, error=f"line {number}: expected a JSON object")
+                continue
+            yield _json_item(obj, source, where)
+
+
+def _json_item(obj: Mapping[str, Any], source: str, where: str) -> Item:
+    def text_field(*names: str) -> str | None:
+        for name in names:
+            value = obj.get(name)
+            if isinstance(value, str) and value.strip():
+                return value
+        return None
+
+    url = text_field("url", "link")
+    title = " ".join((text_field("title", "headline") or "").split())
+    text = text_field("text", "body", "content")
+    html = text_field("html")
+    raw_id = obj.get("id", obj.get("guid"))
+    ident = str(raw_id).strip() if isinstance(raw_id, (str, int)) and str(raw_id).strip() else None
+    published, error = None, None
+    date = text_field("published", "date", "updated")
+    if date is not None:
+        try:
+            moment = parse_published(date)
+            # A bare date stays a date: a time of midnight UTC would be made up.
+            published = moment.date().isoformat() if _DATE_ONLY.match(date.strip()) else _iso(moment)
+        except ValueError:
+            error = f"unreadable date {date[:40]!r} (expected ISO 8601, e.g. 2026-11-01T08:00:00Z)"
+    if text is None and html is None and error is None:
+        error = "no \"text\" or \"html\" field"
+    ident = ident or (canonical_url(url) if url else None) or (
+        "sha256:" + content_hash(title, text or html or "")[:32] if (text or html) else where)
+    return Item(
+        id=ident, source=source, feed=text_field("feed", "source"), url=url, title=title,
+        text=text, html=html if text is None else None, published=published,
+        guid=ident if raw_id is not None else None, language=_lang(obj.get("language") or obj.get("lang")),
+        error=error,
+    )
+
+
+def _folder_items(folder: Path) -> list[Item]:
+    files = []
+    for root, dirs, names in os.walk(folder):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in sorted(names):
+            if not name.startswith(".") and Path(name).suffix.lower() in _FOLDER_SUFFIXES:
+                files.append(Path(root) / name)
+    source = str(folder)
+    return [_file_item(path, source) for path in files]
+
+
+def _file_item(path: Path, source: str) -> Item:
+    # Keyed on the resolved path, so `./articles/` and `articles` resume the same run.
+    resolved = str(path.resolve())
+    return Item(id=resolved, source=source, path=str(path))
+
+
+# --- identity --------------------------------------------------------------------------------
+
+_TRACKING = re.compile(r"^(?:utm_[a-z_]+|fbclid|gclid|dclid|msclkid|mc_cid|mc_eid|igshid|"
+                       r"ocid|cmpid|ref|ref_src|_ga|at_medium|at_campaign)$", re.I)
+
+
+def canonical_url(url: str) -> str:
+    """A URL with what does not change the page taken off, for de-duplication.
+
+    Lower-case scheme and host, no default port, no fragment, no tracking parameters
+    (utm_*, fbclid, ...), remaining parameters sorted, an empty path as "/".
+    """
+    parts = urllib.parse.urlsplit(url.strip())
+    scheme = parts.scheme.lower()
+    host = (parts.hostname or "").lower()
+    port = parts.port if parts.port and (scheme, parts.port) not in (("http", 80), ("https", 443)) else None
+    netloc = host + (f":{port}" if port else "")
+    query = urllib.parse.urlencode(sorted(
+        (k, v) for k, v in urllib.parse.parse_qsl(parts.query, keep_blank_values=True)
+        if not _TRACKING.match(k)
+    ))
+    return urllib.parse.urlunsplit((scheme, netloc, parts.path or "/", query, ""))
+
+
+def content_hash(title: str, text: str) -> str:
+    """sha256 of title and text folded for matching: spelling variants and spacing do not count."""
+    folded = " ".join(fold_for_matching(title + "\n" + text).split())
+    return hashlib.sha256(folded.encode("utf-8")).hexdigest()
+
+
+def parse_published(value: str) -> datetime:
+    """An ISO 8601 date or date-time as an aware UTC datetime (naive times are taken as UTC)."""
+    text = value.strip()
+    if text.endswith(("Z", "z")):
+        text = text[:-1] + "+00:00"
+    moment = datetime.fromisoformat(text)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc)
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
