@@ -42,6 +42,8 @@ _SENTENCES_PER_PARAGRAPH = 3
 class Workload:
     name: str
     articles: tuple[tuple[str, ...], ...]  # articles, each a tuple of paragraphs
+    # English references laid out like `articles` (NTREX), for the quality check; None if unknown.
+    references: tuple[tuple[str, ...], ...] | None = None
 
     @property
     def paragraphs(self) -> int:
@@ -56,7 +58,7 @@ class BenchConfig:
     beams: int = 4
     length_ratio: float = 1.2
     threads: Optional[int] = None
-    batch_tokens: int = 6000
+    batch_tokens: int | None = None  # None: each backend's default
 
 
 @dataclass
@@ -87,16 +89,18 @@ def ntrex_workload(data_dir: Optional[Path], docs: int) -> Workload:
     from eval.datasets import load_dataset
 
     data = load_dataset("ntrex128", data_dir=data_dir).head(docs, unit="documents")
-    by_doc: dict[str, list[str]] = {}
+    by_doc: dict[str, list[tuple[str, str]]] = {}
     for seg in data.segments:
-        by_doc.setdefault(seg.doc_id or "", []).append(seg.source)
-    articles = []
-    for lines in by_doc.values():
-        body = lines[1:]
-        paras = [" ".join(body[i : i + _SENTENCES_PER_PARAGRAPH])
-                 for i in range(0, len(body), _SENTENCES_PER_PARAGRAPH)]
-        articles.append(tuple([lines[0], *paras]))
-    return Workload(f"ntrex128 ({len(articles)} documents)", tuple(articles))
+        by_doc.setdefault(seg.doc_id or "", []).append((seg.source, seg.refs[0] or ""))
+    articles, references = [], []
+    for pairs in by_doc.values():
+        for side, out in ((0, articles), (1, references)):
+            lines = [pair[side] for pair in pairs]
+            body = lines[1:]
+            paras = [" ".join(body[i : i + _SENTENCES_PER_PARAGRAPH])
+                     for i in range(0, len(body), _SENTENCES_PER_PARAGRAPH)]
+            out.append(tuple([lines[0], *paras]))
+    return Workload(f"ntrex128 ({len(articles)} documents)", tuple(articles), tuple(references))
 
 
 def folder_workload(path: Path, limit: Optional[int]) -> Workload:
@@ -141,6 +145,15 @@ def _sentence_targets(tokenizer: Any, paragraph: str, ratio: float) -> list[int]
 
 
 def _peak_rss_mb() -> float:
+    # VmHWM, not getrusage: ru_maxrss survives exec, so a worker spawned by a large parent
+    # would report the parent's peak as its own.
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
@@ -380,7 +393,35 @@ def quality_check(config: BenchConfig, workload: Workload, systems: Sequence[str
     if config.synthetic:
         return {"note": "random weights: agreement of outputs with fp32, labelled as such",
                 **{s: agreement(outs["fp32"], outs[s]) for s in fast}}
-    return {"note": "no references are attached to this workload: agreement with fp32 outputs; "
-                    "use `tarjama eval run --quantize int8` / `--backend ctranslate2` against "
-                    "a data set for BLEU differences",
-            **{s: agreement(outs["fp32"], outs[s]) for s in fast}}
+    if workload.references is None:
+        return {"note": "no references are attached to this workload: agreement with fp32 "
+                        "outputs; use `tarjama eval run --quantize int8` / `--backend "
+                        "ctranslate2` against a data set for BLEU differences",
+                **{s: agreement(outs["fp32"], outs[s]) for s in fast}}
+    return {"note": "BLEU and chrF against the workload's references (sacrebleu, paragraph "
+                    "level); differences are the faster path minus fp32",
+            **reference_scores(outs, [p for a in workload.references for p in a], fast)}
+
+
+def reference_scores(outputs: dict[str, list[str]], references: Sequence[str],
+                     fast: Sequence[str]) -> dict[str, Any]:
+    """Each system's BLEU and chrF against the references, and the faster paths' difference
+    from fp32 with the paired-bootstrap p-value (eval harness)."""
+    from eval.metrics import build_metrics
+    from eval.scoring import score_texts
+    from eval.significance import compare_systems
+
+    refs = [list(references)]
+    out: dict[str, Any] = {}
+    for system, hyps in outputs.items():
+        if len(hyps) != len(references):
+            raise ValueError(f"{system}: {len(hyps)} outputs for {len(references)} references")
+        report = score_texts(hyps, refs, metrics=["bleu", "chrf"], n_bootstrap=0)
+        out[system] = {score.name: round(score.score, 2) for score in report.scores}
+    for system in fast:
+        out[system]["delta_vs_fp32"] = {
+            metric: round(out[system][metric] - out["fp32"][metric], 2) for metric in out["fp32"]}
+    cmp = compare_systems([("fp32", outputs["fp32"]), *((s, outputs[s]) for s in fast)], refs,
+                          build_metrics(["bleu", "chrf"]))
+    out["significance"] = cmp.to_dict()
+    return out

@@ -89,8 +89,16 @@ def build_synthetic_marian(spec: ModelSpec, texts: Iterable[str], out: Path, *, 
     generation.num_beams = 4
     generation.max_length = 512
     generation.bad_words_ids = [[pad]]
-    model.save_pretrained(out)
-    tokenizer.save_pretrained(out)
+    from transformers.utils import logging as hf_logging
+
+    bars_were_on = hf_logging.is_progress_bar_enabled()
+    hf_logging.disable_progress_bar()  # a "Writing model shards" bar is noise in the report
+    try:
+        model.save_pretrained(out)
+        tokenizer.save_pretrained(out)
+    finally:
+        if bars_were_on:
+            hf_logging.enable_progress_bar()
     (out / "SYNTHETIC.txt").write_text(
         f"Random weights shaped like {spec.hub_id} ({spec.name}), for speed measurements only.\n",
         encoding="utf-8",

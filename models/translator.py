@@ -23,7 +23,7 @@ class DecodingConfig:
     num_beams: int | None = None  # None: the model's own generation config (opus-mt: 4)
     max_length_ratio: float = 1.6  # max_new_tokens = ceil(ratio * source tokens) + offset
     max_length_offset: int = 10
-    max_batch_tokens: int = 6000  # padded source tokens x beams per batch
+    max_batch_tokens: int = 4000  # padded source tokens x beams per batch
     max_batch_size: int = 64
     max_segment_tokens: int = 256  # longer sentences are split at clause boundaries
     repetition_guard: bool = True
@@ -51,29 +51,39 @@ def find_loop(ids: Sequence[int], min_repeats: int = 4, max_ngram: int = 4) -> b
 
 
 class Engine(Protocol):
-    """Runs the decoder: token ids in, token ids out (without the decoder start token)."""
+    """Runs the decoder: token ids in, token ids out (without the decoder start token).
+
+    Row i may generate at most ``max_new_tokens[i]`` tokens (end-of-sequence included) and must
+    generate at least ``min_new_tokens[i]`` before it may end; an engine that can only take one
+    bound per batch decodes to the largest and leaves the cut to the caller.
+    """
 
     name: str
 
     def generate(
-        self, inputs: list[list[int]], *, num_beams: int, max_new_tokens: int,
-        min_new_tokens: int, no_repeat_ngram_size: int,
+        self, inputs: list[list[int]], *, num_beams: int, max_new_tokens: Sequence[int],
+        min_new_tokens: Sequence[int], no_repeat_ngram_size: int,
     ) -> list[list[int]]: ...
 
 
 class TorchEngine:
-    """transformers' generate on the loaded torch model."""
+    """The loaded torch model, decoded by models.beam (transformers' generate as a fallback
+    for generation settings that module does not implement)."""
 
     name = "torch"
 
     def __init__(self, loaded: LoadedModel) -> None:
+        from models.beam import SearchSettings, supports
+
         self._model = loaded.model
         self._device = loaded.device
         self._pad = loaded.tokenizer.pad_token_id
+        self.fallback_reason = supports(self._model)
+        self._settings = SearchSettings.from_model(self._model) if self.fallback_reason is None else None
 
     def generate(
-        self, inputs: list[list[int]], *, num_beams: int, max_new_tokens: int,
-        min_new_tokens: int, no_repeat_ngram_size: int,
+        self, inputs: list[list[int]], *, num_beams: int, max_new_tokens: Sequence[int],
+        min_new_tokens: Sequence[int], no_repeat_ngram_size: int,
     ) -> list[list[int]]:
         import torch
 
@@ -84,15 +94,20 @@ class TorchEngine:
         for row, x in enumerate(inputs):
             ids[row, : len(x)] = torch.tensor(x, dtype=torch.long)
             mask[row, : len(x)] = 1
-        kwargs: dict[str, Any] = {"num_beams": num_beams, "max_new_tokens": max_new_tokens}
-        if min_new_tokens:
-            kwargs["min_new_tokens"] = min_new_tokens
+        ids, mask = ids.to(self._device), mask.to(self._device)
+        if self._settings is not None:
+            from models.beam import search
+
+            return search(self._model, self._settings, ids, mask, num_beams=num_beams,
+                          max_new_tokens=max_new_tokens, min_new_tokens=min_new_tokens,
+                          no_repeat_ngram_size=no_repeat_ngram_size)
+        kwargs: dict[str, Any] = {"num_beams": num_beams, "max_new_tokens": max(max_new_tokens)}
+        if max(min_new_tokens, default=0):
+            kwargs["min_new_tokens"] = max(min_new_tokens)
         if no_repeat_ngram_size:
             kwargs["no_repeat_ngram_size"] = no_repeat_ngram_size
         with torch.inference_mode():
-            out = self._model.generate(
-                input_ids=ids.to(self._device), attention_mask=mask.to(self._device), **kwargs
-            )
+            out = self._model.generate(input_ids=ids, attention_mask=mask, **kwargs)
         return [row[1:] for row in out.tolist()]
 
 
@@ -106,10 +121,12 @@ class Translator:
         self.config = config or DecodingConfig()
         self.engine: Engine = engine or TorchEngine(loaded)
         self._tok = loaded.tokenizer
-        model = loaded.model
-        gen = model.generation_config
+        gen = loaded.generation_config
         self.num_beams = self.config.num_beams or getattr(gen, "num_beams", None) or 1
-        window = getattr(model.config, "max_position_embeddings", None) or 512
+        window = getattr(loaded.config, "max_position_embeddings", None) or 512
+        # Marian forces end-of-sequence as the last token under the bound; engines that cannot
+        # bound each row (one bound per batch) are cut the same way, so all agree.
+        self._forced_eos = getattr(gen, "forced_eos_token_id", None) is not None
         spec = loaded.ref.spec
         if spec is not None:
             window = min(window, spec.max_input_tokens)
@@ -183,10 +200,9 @@ class Translator:
 
     def _run(self, inputs: list[list[int]], guard: bool) -> list[SegmentOutput]:
         bounds = [self.bound(len(x)) for x in inputs]
-        longest = max(bounds)
         rows = self.engine.generate(
-            inputs, num_beams=self.num_beams, max_new_tokens=longest,
-            min_new_tokens=longest if self.config.force_length else 0,
+            inputs, num_beams=self.num_beams, max_new_tokens=bounds,
+            min_new_tokens=bounds if self.config.force_length else [0] * len(bounds),
             no_repeat_ngram_size=3 if guard else 0,
         )
         results: list[SegmentOutput] = []
@@ -195,7 +211,10 @@ class Translator:
             # An end-of-sequence past this input's own bound (its batch-mates ran longer) does
             # not count: the output is cut at the bound.
             ended = self._eos in tokens and len(content) < bound
-            content = [t for t in content if t != self._pad][:bound]
+            content = [t for t in content if t != self._pad]
+            if not ended and len(content) >= bound:
+                content = content[: bound - 1 if self._forced_eos else bound]
+                ended = self._forced_eos
             text = self._tok.decode(content, skip_special_tokens=True).strip()
             # Decoder steps, end-of-sequence included: the unit of work, equal across backends
             # (Marian's config forces end-of-sequence as the last step at the length bound).
