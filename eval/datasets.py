@@ -229,23 +229,33 @@ def _ntrex_docs(files: Mapping[str, Path]) -> list[str]:
     return [line.split("\t")[0] for line in _read(files, NTREX_DOCS)]
 
 
-def _headlines(files: Mapping[str, Path], side: DataFile) -> list[Segment]:
+def _ntrex_documents(files: Mapping[str, Path], side: DataFile) -> "OrderedDict[str, list[str]]":
     lines, ids = _read(files, side), _ntrex_docs(files)
     check_same_length([(str(files[side.path]), lines), (str(files[NTREX_DOCS.path]), ids)])
-    groups: dict[str, list[str]] = OrderedDict()
+    groups: OrderedDict[str, list[str]] = OrderedDict()
     last = None
     for doc_id, line in zip(ids, lines):
         if doc_id != last and doc_id in groups:
             raise DataError(f"{files[NTREX_DOCS.path]}: document {doc_id} is not contiguous")
         groups.setdefault(doc_id, []).append(line)
         last = doc_id
+    return groups
+
+
+def _headlines(files: Mapping[str, Path], side: DataFile,
+               headline_side: Optional[DataFile] = None) -> list[Segment]:
+    """Document bodies of `side`, each with its headline (from `headline_side`, default the
+    same language) as the summary reference."""
+    bodies = _ntrex_documents(files, side)
+    heads = _ntrex_documents(files, headline_side) if headline_side is not None else bodies
     segs = []
-    for doc_id, doc in groups.items():
+    for doc_id, doc in bodies.items():
         if len(doc) < 2:
             log.warning("NTREX document %s has no body after its headline; skipped", doc_id)
             continue
         # The first line of every NTREX document is its headline: the summary reference.
-        segs.append(Segment(id=doc_id, source="\n".join(doc[1:]), refs=(doc[0],), doc_id=doc_id))
+        segs.append(Segment(id=doc_id, source="\n".join(doc[1:]), refs=(heads[doc_id][0],),
+                            doc_id=doc_id))
     return segs
 
 
@@ -275,6 +285,11 @@ _SPECS: tuple[DatasetSpec, ...] = (
         "NTREX-128 Arabic: document body -> its headline (first line); 123 documents",
         "CC BY-SA 4.0", (NTREX_AR, NTREX_DOCS), lambda f: _headlines(f, NTREX_AR),
         level="document"),
+    DatasetSpec(
+        "ntrex128-headlines-ar-en", "summarize", "ar", "en",
+        "NTREX-128: Arabic document body -> its English headline (cross-lingual summary); "
+        "123 documents", "CC BY-SA 4.0", (NTREX_AR, NTREX_EN, NTREX_DOCS),
+        lambda f: _headlines(f, NTREX_AR, NTREX_EN), level="document"),
     DatasetSpec(
         "ntrex128-headlines-en", "summarize", "en", "en",
         "NTREX-128 English: document body -> its headline (first line); 123 documents",

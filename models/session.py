@@ -10,12 +10,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from models.loading import LoadOptions, ModelRef, check_model_dir, load, locate, resolve_model
-from models.registry import REGISTRY, default_translation_model
-from models.translator import DecodingConfig, Translator
+from models.loading import (
+    LoadedModel, LoadOptions, ModelRef, check_model_dir, load, locate, resolve_model,
+)
+from models.registry import REGISTRY, default_summarization_model, default_translation_model
+from models.summarizer import Summarizer, decoding_for
+from models.translator import DecodingConfig, Engine, Translator
 from nlp.errors import ModelNotDownloadedError, ModelNotFoundError, UsageError
 
 SUPPORTED_LANGS = ("ar", "en")
+# Padded source tokens x beams per batch, the fastest measured per backend with opus-mt-ar-en's
+# shape on 2 CPU cores (`tarjama bench`): bigger torch batches gain nothing and cost memory;
+# CTranslate2 splits each batch between two workers, which prefer small halves.
+DEFAULT_BATCH_TOKENS = {"torch": 4000, "ctranslate2": 2000}
 
 
 @dataclass(frozen=True)
@@ -31,7 +38,7 @@ class TranslationRequest:
     offline: bool = False
     beams: int | None = None
     max_segment_tokens: int = 256
-    batch_tokens: int = 6000
+    batch_tokens: int | None = None  # None: the backend's default (DEFAULT_BATCH_TOKENS)
     quantize: str | None = None  # int8 (torch backend, CPU)
     backend: str = "torch"  # torch | ctranslate2
     ct2_quantization: str = "int8"
@@ -40,11 +47,17 @@ class TranslationRequest:
 class ModelTranslator(Translator):
     """A Translator that also reports where its model came from (for JSON output)."""
 
+    def __init__(self, loaded: LoadedModel, config: DecodingConfig | None = None,
+                 engine: Engine | None = None, *, source_lang: str, target_lang: str) -> None:
+        super().__init__(loaded, config, engine)
+        # The direction asked for: a local directory has no spec to say it.
+        self.source_lang = source_lang
+        self.target_lang = target_lang
+
     def provenance(self) -> dict[str, Any]:
-        spec = self.loaded.ref.spec
         return {
-            "source_lang": spec.source_lang if spec else None,
-            "target_lang": spec.target_lang if spec else None,
+            "source_lang": self.source_lang,
+            "target_lang": self.target_lang,
             "model": self.loaded.provenance,
             "decoding": self.settings,
         }
@@ -77,7 +90,7 @@ def open_translator(request: TranslationRequest) -> ModelTranslator:
     loaded = load(ref, LoadOptions(
         device=request.device, dtype=request.dtype, threads=request.threads,
         allow_pickle=request.allow_pickle, offline=request.offline, quantize=request.quantize,
-    ))
+    ), weights=request.backend == "torch")
     engine = None
     if request.backend == "ctranslate2":
         from models.ct2 import CT2Engine
@@ -87,8 +100,8 @@ def open_translator(request: TranslationRequest) -> ModelTranslator:
                              "convert_seconds": round(engine.convert_seconds, 3)})
     return ModelTranslator(loaded, DecodingConfig(
         num_beams=request.beams, max_segment_tokens=request.max_segment_tokens,
-        max_batch_tokens=request.batch_tokens,
-    ), engine=engine)
+        max_batch_tokens=request.batch_tokens or DEFAULT_BATCH_TOKENS[request.backend],
+    ), engine=engine, source_lang=request.source_lang, target_lang=request.target_lang)
 
 
 def download(name: str, *, revision: str | None = None, allow_pickle: bool = False) -> Path:
@@ -132,6 +145,8 @@ def model_info(name: str, *, revision: str | None = None) -> dict[str, Any]:
             "max_input_tokens": spec.max_input_tokens, "description": spec.description,
             "architecture": dict(spec.architecture) or None,
         })
+        if spec.generation:
+            info["generation"] = dict(spec.generation)
     elif ref.hub_id is not None:
         info.update({"hub_id": ref.hub_id, "revision": ref.revision})
     if ref.local_dir is not None:
@@ -176,3 +191,125 @@ class TranslationSystem:
         for para in translate_lines(lines, self.translator, source_lang=self.source_lang):
             outputs[owner[para.line]].append(para.translation)
         return ["\n".join(parts) for parts in outputs]
+
+
+# --- summarization ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SummarizationRequest:
+    lang: str = "ar"  # the language the summarizer reads and writes
+    model: str | None = None
+    revision: str | None = None
+    device: str = "auto"
+    dtype: str = "auto"
+    threads: int | None = None
+    allow_pickle: bool = False
+    offline: bool = False
+    beams: int | None = None
+    max_summary_tokens: int | None = None
+    max_input_tokens: int | None = None
+
+
+def open_summarizer(request: SummarizationRequest) -> Summarizer:
+    """Load the summarizer for a request: --model, else the registry default for the language."""
+    if request.lang not in SUPPORTED_LANGS:
+        raise UsageError(f"unsupported language '{request.lang}' (supported: {', '.join(SUPPORTED_LANGS)})")
+    name = request.model or default_summarization_model(request.lang)
+    ref = resolve_model(name, request.revision)
+    spec = ref.spec
+    if spec is not None and spec.task != "summarization":
+        raise UsageError(
+            f"model {ref.label} is a {spec.task} model; --model of summarize takes a "
+            "summarization model (the translation step's model is --mt-model)"
+        )
+    if spec is not None and spec.source_lang not in ("mul", request.lang):
+        raise UsageError(
+            f"model {ref.label} summarizes {spec.source_lang} text, but the summary step reads "
+            f"{request.lang}"
+        )
+    loaded = load(ref, LoadOptions(
+        device=request.device, dtype=request.dtype, threads=request.threads,
+        allow_pickle=request.allow_pickle, offline=request.offline,
+    ))
+    decoding = decoding_for(loaded, beams=request.beams, max_new_tokens=request.max_summary_tokens)
+    return Summarizer(loaded, decoding, max_input_tokens=request.max_input_tokens)
+
+
+class SummaryModels:
+    """Opens the summarizer and the translator a summary needs, each once and only when asked:
+    a short article or an extractive summary never loads (or downloads) a model it does not use."""
+
+    def __init__(self, summarization: SummarizationRequest | None,
+                 translation: TranslationRequest | None) -> None:
+        self._summarization = summarization
+        self._translation = translation
+        self._summarizer: Summarizer | None = None
+        self._translator: ModelTranslator | None = None
+
+    def summarizer(self) -> Summarizer:
+        if self._summarizer is None:
+            if self._summarization is None:
+                raise UsageError("this summary needs no summarization model")
+            self._summarizer = open_summarizer(self._summarization)
+        return self._summarizer
+
+    def translator(self) -> ModelTranslator:
+        if self._translator is None:
+            if self._translation is None:
+                raise UsageError("this summary needs no translation model")
+            self._translator = open_translator(self._translation)
+        return self._translator
+
+    def provenance(self) -> dict[str, Any]:
+        """Models and decoding settings of what was actually used (None for the rest)."""
+        summ = self._summarizer.provenance() if self._summarizer else None
+        trans = self._translator.provenance() if self._translator else None
+        return {
+            "models": {"summarizer": summ["model"] if summ else None,
+                       "translator": trans["model"] if trans else None},
+            "decoding": {"summarizer": summ["decoding"] if summ else None,
+                         "translator": trans["decoding"] if trans else None},
+        }
+
+
+class SummarizationSystem:
+    """The summarize pipeline as an eval.run.System: each source is one document (one paragraph
+    a line), each output its summary on one line.
+
+    The models a plan needs are opened at once, so that provenance (part of a results folder's
+    identity) names the exact revisions before anything runs.
+    """
+
+    def __init__(self, plan: Any, models: SummaryModels, length: Any, *, name: str) -> None:
+        self.plan = plan
+        self.models = models
+        self.length = length
+        self.name = name
+        if plan.method == "abstractive":
+            models.summarizer()
+        if plan.strategy is not None:
+            models.translator()
+
+    def provenance(self) -> dict[str, Any]:
+        return {"method": self.plan.method, "strategy": self.plan.strategy,
+                "source_lang": self.plan.source_lang, "target_lang": self.plan.target_lang,
+                "length": self.length.to_json() if self.plan.method != "abstractive" else None,
+                **self.models.provenance()}
+
+    def count_tokens(self, texts: list[str]) -> int:
+        return sum(len(t.split()) for t in texts)
+
+    def __call__(self, sources: list[str]) -> list[str]:
+        from nlp.summarize import read_document
+        from nlp.summary_pipeline import summarize_document
+        from nlp.textio import Line
+
+        outputs = []
+        for index, source in enumerate(sources):
+            lines = [Line(n + 1, 0, text) for n, text in enumerate(source.split("\n"))]
+            doc = read_document(lines, source_lang=self.plan.source_lang)
+            result = summarize_document(doc, self.plan, self.models, length=self.length,
+                                        name=f"document {index + 1}")
+            outputs.append(result.text)
+        return outputs
