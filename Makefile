@@ -1,6 +1,7 @@
 # Two entry points, both from a fresh clone:
 #   make run   - set up, then translate the bundled sample article with the default model
 #   make test  - set up, then run the test suite (what .ci/run does)
+#   make bench - set up, then time translation against the naive transformers usage
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -22,6 +23,11 @@ run: setup
 
 test: setup
 	HF_HUB_OFFLINE=1 $(BIN)/python -m pytest -q
+
+# Speed against the naive transformers usage (a few minutes; see README "Performance").
+DATA_DIR ?= ../shared/data
+bench: setup
+	HF_HUB_OFFLINE=1 $(BIN)/tarjama bench --synthetic opus-mt-ar-en $(if $(wildcard $(DATA_DIR)),--data-dir $(DATA_DIR))
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache

@@ -9,12 +9,11 @@ same strings. Every problem a user can cause becomes a one-line :class:`InputErr
 from __future__ import annotations
 
 import json
-import os
-import secrets
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
 from nlp.errors import DataError, InputError
+from nlp.textio import atomic_write_text
 
 __all__ = [
     "atomic_write_text",
@@ -95,21 +94,6 @@ def check_same_length(named: Sequence[tuple[str, Sequence[Any]]]) -> None:
         if len(other) != len(first):
             raise DataError(f"line-count mismatch: {first_name} has {len(first)} lines but "
                             f"{other_name} has {len(other)} lines")
-
-
-def atomic_write_text(path: Path, text: str) -> None:
-    """Write via a temporary file and rename, so readers never see half a file."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    # A plain exclusive open (not mkstemp, which makes files 0600) so the umask applies.
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
-    try:
-        with open(tmp, "x", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
 
 
 def write_lines(path: Path, lines: Iterable[str]) -> None:

@@ -118,6 +118,27 @@ def search(model: Any, settings: SearchSettings, input_ids: Any, attention_mask:
         return run.decode()
 
 
+def _ban_repeated_ngrams(seqs: Any, scores: Any, n: int) -> None:
+    """Set to -inf every token that would complete an n-gram already in its row (in place).
+
+    transformers' NoRepeatNGramLogitsProcessor, vectorized: it builds a Python dict of n-grams
+    per row and step, which at 100 beams x 100 steps cost more than the model. The same n-grams
+    count (the decoder start token included), so the same tokens are banned.
+    """
+    length = seqs.shape[1]
+    if n < 1 or length < n:  # no complete n-gram yet
+        return
+    if n == 1:
+        scores.scatter_(1, seqs, float("-inf"))
+        return
+    prefix = seqs[:, length - (n - 1):]
+    windows = seqs.unfold(1, n, 1)  # [rows, length - n + 1, n]
+    match = (windows[:, :, : n - 1] == prefix[:, None, :]).all(dim=-1)
+    rows, starts = match.nonzero(as_tuple=True)
+    if rows.numel():
+        scores[rows, windows[rows, starts, n - 1]] = float("-inf")
+
+
 def _growing_cache(capacity: int) -> Any:
     """A self-attention cache whose layers write each step into buffers sized for the search.
 
@@ -302,25 +323,19 @@ class _Search:
         if beams > 1:
             self.top_k_mask = torch.cat([torch.ones(beams, dtype=torch.bool),
                                          torch.zeros(beams, dtype=torch.bool)]).to(device)
-        self.ngram = None
-        if no_repeat:
-            from transformers import NoRepeatNGramLogitsProcessor
-
-            self.ngram = NoRepeatNGramLogitsProcessor(no_repeat)
 
     # --- one step ------------------------------------------------------------------------
 
     def _log_probs(self, step: int, greedy: bool) -> Any:
         """Scores of the next token for every active beam, with the constraints applied."""
-        torch = self.torch
         last = self.seqs[:, :, step].reshape(-1, 1)
         logits = self.head.logits(last, self.hidden, self.mask, self.cache)
         # Greedy picks the argmax of the processed logits, as generate() does; beam search
         # ranks log-probabilities (the constraints below are -inf either way).
         scores = logits if greedy else self.head.log_softmax(logits)
-        if self.ngram is not None:
-            flat = self.seqs[:, :, : step + 1].reshape(scores.shape[0], -1)
-            scores = self.ngram(flat, scores)
+        if self.no_repeat:
+            _ban_repeated_ngrams(self.seqs[:, :, : step + 1].reshape(scores.shape[0], -1),
+                                 scores, self.no_repeat)
         s = self.s
         neg_inf = float("-inf")
         for token in s.banned:

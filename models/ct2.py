@@ -51,7 +51,7 @@ def conversion_dir(loaded: LoadedModel, quantization: str) -> Path:
 
 def convert(loaded: LoadedModel, quantization: str) -> tuple[Path, float]:
     """Return the converted model's directory (converting on first use) and seconds spent."""
-    ctranslate2 = _require_ctranslate2()
+    _require_ctranslate2()  # a clear message here, rather than a failed child process
     if quantization not in QUANTIZATIONS:
         raise UsageError(f"unknown quantization '{quantization}' (use {', '.join(QUANTIZATIONS)})")
     out = conversion_dir(loaded, quantization)

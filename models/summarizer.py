@@ -8,12 +8,13 @@ generation config where that sets something, else XL-Sum's settings.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, fields, replace
 from typing import Any, Sequence
 
 from models.loading import LoadedModel
 from models.translator import find_loop
 from nlp.document import SegmentOutput
+from nlp.packing import budget_batches
 
 # Used when neither a registry spec nor the model's generation config says otherwise:
 # XL-Sum's published settings, a sensible news default for any seq2seq summarizer.
@@ -114,6 +115,15 @@ class Summarizer:
         # per-input bounds, and generate() warns about every call that sets both.
         gen.min_length = None
         gen.max_length = None
+        # models.beam decodes when the model's generation config allows it (mT5 does; BART-CNN's
+        # forced first token does not), with the card's length penalty and early stopping.
+        from models.beam import SearchSettings, supports
+
+        self._search = None
+        if supports(self._model) is None:
+            self._search = replace(SearchSettings.from_model(self._model),
+                                   length_penalty=self.decoding.length_penalty,
+                                   early_stopping=self.decoding.early_stopping, min_length=0)
 
     @property
     def settings(self) -> dict[str, Any]:
@@ -151,23 +161,9 @@ class Summarizer:
         return [r for r in results if r is not None]
 
     def _batches(self, encoded: list[list[int]]) -> list[list[int]]:
-        # Longest first, cut under a padded-token budget: little padding, bounded memory.
-        order = sorted(range(len(encoded)), key=lambda i: (-len(encoded[i]), i))
-        beams = self.decoding.num_beams
-        batches: list[list[int]] = []
-        current: list[int] = []
-        width = 0
-        for i in order:
-            new_width = max(width, len(encoded[i]))
-            if current and (new_width * (len(current) + 1) * beams > self.decoding.max_batch_tokens
-                            or len(current) >= self.decoding.max_batch_size):
-                batches.append(current)
-                current, new_width = [], len(encoded[i])
-            current.append(i)
-            width = new_width
-        if current:
-            batches.append(current)
-        return batches
+        return budget_batches([len(x) for x in encoded], rows_per_item=self.decoding.num_beams,
+                              max_tokens=self.decoding.max_batch_tokens,
+                              max_items=self.decoding.max_batch_size)
 
     def _generate(self, inputs: list[list[int]], bounds: list[int]) -> list[SegmentOutput]:
         import torch
@@ -195,12 +191,20 @@ class Summarizer:
             kwargs["length_penalty"] = d.length_penalty
             kwargs["early_stopping"] = d.early_stopping
         device = self.loaded.device
-        with torch.inference_mode():
-            out = self._model.generate(input_ids=ids.to(device), attention_mask=mask.to(device),
-                                       **kwargs)
+        if self._search is not None:
+            from models.beam import search
+
+            rows = search(self._model, self._search, ids.to(device), mask.to(device),
+                          num_beams=d.num_beams, max_new_tokens=[max(1, b) for b in bounds],
+                          min_new_tokens=[min(d.min_new_tokens, b) for b in bounds],
+                          no_repeat_ngram_size=d.no_repeat_ngram_size)
+        else:
+            with torch.inference_mode():
+                out = self._model.generate(input_ids=ids.to(device), attention_mask=mask.to(device),
+                                           **kwargs)
+            rows = [row[1:] for row in out.tolist()]  # without the decoder start token
         results = []
-        for row, bound in zip(out.tolist(), bounds):
-            tokens = row[1:]  # the decoder start token
+        for tokens, bound in zip(rows, bounds):
             ended = self._eos in tokens
             if ended:
                 tokens = tokens[: tokens.index(self._eos)]

@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass
-from typing import Any, Sequence
-
-from typing import Protocol
+from typing import Any, Protocol, Sequence
 
 from models.loading import LoadedModel
 from nlp.document import SegmentOutput
+from nlp.packing import budget_batches
 
 
 @dataclass(frozen=True)
@@ -173,23 +172,9 @@ class Translator:
         return [r for r in results if r is not None]
 
     def _batches(self, encoded: list[list[int]]) -> list[list[int]]:
-        order = sorted(range(len(encoded)), key=lambda i: len(encoded[i]), reverse=True)
-        batches: list[list[int]] = []
-        current: list[int] = []
-        width = 0
-        for i in order:
-            n = len(encoded[i])
-            new_width = max(width, n)
-            cost = new_width * (len(current) + 1) * self.num_beams
-            if current and (cost > self.config.max_batch_tokens
-                            or len(current) >= self.config.max_batch_size):
-                batches.append(current)
-                current, new_width = [], n
-            current.append(i)
-            width = new_width
-        if current:
-            batches.append(current)
-        return batches
+        return budget_batches([len(x) for x in encoded], rows_per_item=self.num_beams,
+                              max_tokens=self.config.max_batch_tokens,
+                              max_items=self.config.max_batch_size)
 
     def bound(self, n_tokens: int) -> int:
         """The most tokens decoded for an input of n_tokens (exactly this many when forced)."""

@@ -119,3 +119,26 @@ def pack_spans(spans: Sequence[Span], sizes: Sequence[int], budget: int) -> list
     if current:
         groups.append(current)
     return groups
+
+
+def budget_batches(lengths: Sequence[int], *, rows_per_item: int, max_tokens: int,
+                   max_items: int) -> list[list[int]]:
+    """Indices of `lengths` in batches for a model: longest first, each batch cut where its
+    padded size (longest x items x rows_per_item, e.g. beams) would pass `max_tokens` or it
+    would hold more than `max_items`. Sorting keeps padding small; the budget bounds memory.
+    A single item over the budget still gets a batch of its own."""
+    order = sorted(range(len(lengths)), key=lambda i: (-lengths[i], i))
+    batches: list[list[int]] = []
+    current: list[int] = []
+    width = 0
+    for i in order:
+        new_width = max(width, lengths[i])
+        if current and (new_width * (len(current) + 1) * rows_per_item > max_tokens
+                        or len(current) >= max_items):
+            batches.append(current)
+            current, new_width = [], lengths[i]
+        current.append(i)
+        width = new_width
+    if current:
+        batches.append(current)
+    return batches

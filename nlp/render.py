@@ -13,13 +13,13 @@ from __future__ import annotations
 import html
 import os
 import re
-import tempfile
 import unicodedata
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
 from nlp.errors import InputError
 from nlp.journal import read_records
+from nlp.textio import atomic_write_text
 
 __all__ = ["group_records", "render_html", "render_markdown", "safe_filename", "write_digest_pages"]
 
@@ -209,14 +209,7 @@ def _write_atomic(path: Path, text: str) -> None:
     parent = path.parent if str(path.parent) else Path(".")
     if not parent.is_dir():
         raise InputError(f"{path}: directory {parent} does not exist")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic_write_text(path, text)
 
 
 def write_digest_pages(journal_path: Path, target: Path, title: str = "News digest") -> list[Path]:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import codecs
 import io
+import os
+import secrets
 import shutil
 import sys
 import tempfile
@@ -138,3 +140,18 @@ def iter_lines(stream: BinaryIO) -> Iterator[Line]:
             raw = raw[:-2] if raw.endswith(b"\r\n") else raw[:-1]
         yield Line(number, offset, raw.decode("utf-8"))
         offset += size
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    """Write via a temporary file and rename, so readers never see half a file."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # A plain exclusive open (not mkstemp, which makes files 0600) so the umask applies.
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+    try:
+        with open(tmp, "x", encoding="utf-8", newline="\n") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise

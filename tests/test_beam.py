@@ -107,3 +107,38 @@ def test_unsupported_settings_are_named(marian) -> None:  # type: ignore[no-unty
         assert "repetition_penalty" in (supports(model) or "")
     finally:
         model.generation_config.repetition_penalty = saved
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 4])
+def test_repeated_ngram_bans_equal_transformers(n: int) -> None:
+    from transformers import NoRepeatNGramLogitsProcessor
+
+    from models.beam import _ban_repeated_ngrams
+
+    generator = torch.Generator().manual_seed(n)
+    for length in (1, 2, 3, 4, 7, 25):
+        seqs = torch.randint(0, 6, (16, length), generator=generator)
+        scores = torch.randn(16, 9, generator=generator)
+        expected = NoRepeatNGramLogitsProcessor(n)(seqs, scores.clone())
+        _ban_repeated_ngrams(seqs, scores, n)
+        assert torch.equal(scores, expected), length
+
+
+def test_mt5_with_xlsum_settings_matches_generate(tmp_path_factory: pytest.TempPathFactory) -> None:
+    from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
+
+    from models.beam import SearchSettings, search
+    from tests.tiny import build_mt5
+
+    path = build_mt5(tmp_path_factory.mktemp("beam-mt5"), n_positions=64)
+    tokenizer = AutoTokenizer.from_pretrained(path)
+    model = AutoModelForSeq2SeqLM.from_pretrained(path).eval()
+    enc = _inputs(tokenizer, TEXTS[:6])
+    settings = SearchSettings(eos=tokenizer.eos_token_id, pad=tokenizer.pad_token_id,
+                              decoder_start=model.config.decoder_start_token_id,
+                              length_penalty=0.6)
+    expected = _reference(model, enc, num_beams=4, max_new_tokens=20, no_repeat_ngram_size=2,
+                          length_penalty=0.6)
+    got = search(model, settings, enc["input_ids"], enc["attention_mask"], num_beams=4,
+                 max_new_tokens=[20] * 6, min_new_tokens=[0] * 6, no_repeat_ngram_size=2)
+    assert got == expected

@@ -82,3 +82,18 @@ def test_fast_paths_translate_the_same_document(tiny_marian: Path, tmp_path: Pat
         assert any((tmp_path / "tarjama" / "ctranslate2").iterdir())  # the cached conversion
     else:
         assert doc["model"]["quantize"] == "int8"
+
+
+def test_quality_against_references_reports_deltas_and_significance() -> None:
+    from eval.bench import reference_scores
+
+    refs = ["the plant opened on monday", "the minister spoke to reporters", "costs fell sharply"] * 8
+    outputs = {
+        "fp32": ["the plant opened monday", "the minister spoke to the reporters", "costs fell"] * 8,
+        "int8": ["a plant opened on monday", "minister spoke", "costs fell sharply"] * 8,
+    }
+    report = reference_scores(outputs, refs, ["int8"])
+    assert set(report["fp32"]) == {"BLEU", "chrF2"}
+    delta = report["int8"]["delta_vs_fp32"]
+    assert delta["BLEU"] == round(report["int8"]["BLEU"] - report["fp32"]["BLEU"], 2)
+    assert report["significance"]["baseline"] == "fp32"

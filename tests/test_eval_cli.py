@@ -7,7 +7,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 from typer.testing import CliRunner
 
 from cli import app
@@ -86,3 +85,57 @@ def test_run_document_level_on_ntrex(shared_data: Path, tiny_marian: Path, tmp_p
     assert result.exit_code == 0, result.stderr
     outputs = [json.loads(line) for line in (out / "outputs.jsonl").read_text(encoding="utf-8").splitlines()]
     assert len(outputs) == 1
+
+
+def test_run_summarize_extractive_on_ntrex_headlines(shared_data: Path, tmp_path: Path) -> None:
+    out = tmp_path / "extractive"
+    args = ["eval", "run", "--task", "summarize", "--dataset", "ntrex128-headlines",
+            "--data-dir", str(shared_data), "--limit", "5", "--sentences", "1", "-o", str(out),
+            "--bootstrap", "20"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.stderr
+    hyps = (out / "hyp.txt").read_text(encoding="utf-8").splitlines()
+    refs = (out / "ref.txt").read_text(encoding="utf-8").splitlines()
+    assert len(hyps) == len(refs) == 5
+    sources = [json.loads(line) for line in (out / "data.jsonl").read_text(encoding="utf-8").splitlines()[1:]]
+    # One sentence, verbatim from its own document (NTREX lines are sentences).
+    for hyp, src in zip(hyps, sources):
+        assert hyp in src["src"].split("\n")
+    scores = json.loads((out / "scores.json").read_text(encoding="utf-8"))
+    assert "ROUGE-1" in json.dumps(scores)
+    prov = json.loads((out / "provenance.json").read_text(encoding="utf-8"))
+    assert prov["system"]["method"] == "extractive" and prov["system"]["length"] == {"sentences": 1}
+    again = runner.invoke(app, ["-v", *args])
+    assert again.exit_code == 0 and "0 generated, 5 reused" in again.stderr
+    other = runner.invoke(app, [*args[:-4], "--sentences", "2", "-o", str(out)])
+    assert other.exit_code == ExitCode.DATA and "different configuration" in other.stderr
+
+
+def test_run_summarize_across_languages_with_tiny_models(shared_data: Path, tiny_marian: Path,
+                                                         tmp_path: Path) -> None:
+    out = tmp_path / "xling"
+    result = runner.invoke(app, [
+        "eval", "run", "--task", "summarize", "--dataset", "ntrex128-headlines-ar-en",
+        "--data-dir", str(shared_data), "--limit", "2", "--method", "extractive",
+        "--mt-model", str(tiny_marian), "--beams", "1", "-o", str(out), "--bootstrap", "0"])
+    assert result.exit_code == 0, result.stderr
+    prov = json.loads((out / "provenance.json").read_text(encoding="utf-8"))
+    assert prov["system"]["strategy"] == "extractive-then-translate"
+    assert prov["system"]["models"]["translator"]["path"] == str(tiny_marian)
+    refs = (out / "ref.txt").read_text(encoding="utf-8").splitlines()
+    assert all(r.isascii() for r in refs)  # English headlines as references
+
+
+def test_run_rejects_summary_options_for_translation(tiny_marian: Path, tmp_path: Path) -> None:
+    src = tmp_path / "s"
+    src.write_text("مرحبا\n", encoding="utf-8")
+    result = runner.invoke(app, ["eval", "run", "--src", str(src), "--ref", str(src), "--model",
+                                 str(tiny_marian), "--sentences", "2", "-o", str(tmp_path / "o")])
+    assert result.exit_code == ExitCode.USAGE and "--task summarize" in result.stderr
+
+
+def test_datasets_lists_the_registry() -> None:
+    result = runner.invoke(app, ["eval", "datasets", "-f", "json"])
+    assert result.exit_code == 0
+    names = {row["name"] for row in json.loads(result.stdout)}
+    assert {"flores200-devtest", "ntrex128", "ntrex128-headlines", "ntrex128-headlines-ar-en"} <= names

@@ -233,3 +233,64 @@ def test_default_model_offline_not_cached_says_what_to_run(tmp_path: Path, monke
     line = one_line_error(result)
     assert "opus-mt-ar-en" in line and "tarjama models download opus-mt-ar-en" in line
     assert str(tmp_path / "hub") in line
+
+
+def test_json_names_the_direction_for_a_model_directory(tiny_marian: Path) -> None:
+    result = runner.invoke(app, ["translate", str(SAMPLE), "--model", str(tiny_marian), "-f", "json"])
+    assert result.exit_code == 0, result.stderr
+    doc = json.loads(result.stdout)
+    assert (doc["source_lang"], doc["target_lang"]) == ("ar", "en")
+
+
+PAGE = """<!doctype html><html><head><title>افتتاح محطة جديدة لتحلية المياه</title></head><body>
+<nav><a href="/">الرئيسية</a> <a href="/sport">رياضة</a></nav>
+<article><h1>افتتاح محطة جديدة لتحلية المياه</h1>
+<p>افتتحت الحكومة يوم الاثنين محطة جديدة لتحلية مياه البحر تعمل بالطاقة الشمسية في المدينة الساحلية الكبرى.</p>
+<p>وقال وزير الطاقة إن المشروع سيخدم نحو مليوني نسمة في المدن الساحلية، وإن تكلفة الإنتاج انخفضت بنسبة كبيرة.</p>
+<p>ويأتي المشروع في إطار خطة وطنية لخفض الانبعاثات، ويقول خبراء إن الحل يتطلب أيضا ترشيد الاستهلاك.</p>
+</article><footer>جميع الحقوق محفوظة</footer></body></html>"""
+
+
+def test_translate_an_html_page_from_a_url_and_a_file(tiny_marian: Path, tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    body = PAGE.encode("utf-8")
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802
+            self.send_response(200 if self.path == "/story" else 404)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body) if self.path == "/story" else 0))
+            self.end_headers()
+            if self.path == "/story":
+                self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    monkeypatch.setenv("no_proxy", "127.0.0.1")
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}"
+        from_url = runner.invoke(app, ["translate", f"{url}/story", "--model", str(tiny_marian),
+                                       "-f", "json", "--beams", "1"])
+        missing = runner.invoke(app, ["translate", f"{url}/gone", "--model", str(tiny_marian)])
+    finally:
+        server.shutdown()
+    assert from_url.exit_code == 0, from_url.stderr
+    paragraphs = json.loads(from_url.stdout)["paragraphs"]
+    # The headline first (once), then the three paragraphs; no menu, no footer.
+    assert paragraphs[0]["kind"] == "title" and paragraphs[0]["source"].startswith("افتتاح محطة")
+    assert [p["source"][:12] for p in paragraphs[1:]] == ["افتتحت الحكو", "وقال وزير ال", "ويأتي المشرو"]
+    assert not any("الرئيسية" in p["source"] or "محفوظة" in p["source"] for p in paragraphs)
+    assert missing.exit_code == ExitCode.INPUT and "404" in missing.stderr
+    page = tmp_path / "story.html"
+    page.write_bytes(body)
+    from_file = runner.invoke(app, ["translate", str(page), "--model", str(tiny_marian), "-f", "json",
+                                    "--beams", "1"])
+    assert from_file.exit_code == 0, from_file.stderr
+    assert [p["source"] for p in json.loads(from_file.stdout)["paragraphs"]] == \
+        [p["source"] for p in paragraphs]
