@@ -595,6 +595,8 @@ def digest(
     summary_model: Optional[str] = typer.Option(None, "--summary-model", help="Summarization model for --method abstractive (registry name, hub id or directory)."),
     beams: Optional[int] = typer.Option(None, "--beams", min=1, help="Beam size for translation (default: the model's)."),
     batch_tokens: Optional[int] = typer.Option(None, "--batch-tokens", min=64, help="Padded source tokens x beams per translation batch (default: the backend's)."),
+    quantize: Optional[str] = typer.Option(None, "--quantize", help="int8: dynamic int8 Linear layers for translation (CPU)."),
+    backend: str = typer.Option("torch", "--backend", help="Translation backend: torch, or ctranslate2 (pip install 'tarjama[fast]')."),
     device: str = DeviceOpt,
     dtype: str = DtypeOpt,
     threads: Optional[int] = ThreadsOpt,
@@ -638,7 +640,7 @@ def digest(
             return open_translator(TranslationRequest(
                 source_lang="ar", target_lang="en", revision=revision, beams=beams,
                 model=str(model_dir) if model_dir is not None else model, batch_tokens=batch_tokens,
-                **request_args,
+                quantize=quantize, backend=backend, **request_args,
             ))
 
         options = DigestOptions(batch_size=batch_size, since=since_at, limit=limit,

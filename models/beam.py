@@ -35,8 +35,7 @@ _UNSUPPORTED_DEFAULTS: dict[str, Any] = {
     "forced_bos_token_id": None, "suppress_tokens": None, "begin_suppress_tokens": None,
     "exponential_decay_length_penalty": None, "renormalize_logits": False,
     "num_beam_groups": 1, "diversity_penalty": 0.0, "constraints": None,
-    "force_words_ids": None, "num_return_sequences": 1, "temperature": 1.0, "top_k": 50,
-    "top_p": 1.0,
+    "force_words_ids": None, "num_return_sequences": 1,
 }
 
 
@@ -79,8 +78,7 @@ def supports(model: Any) -> str | None:
     gen = model.generation_config
     for key, off in _UNSUPPORTED_DEFAULTS.items():
         value = getattr(gen, key, off)
-        if value is not None and value != off and not (key == "top_k" and not gen.do_sample) \
-                and not (key in ("temperature", "top_p") and not gen.do_sample):
+        if value is not None and value != off:
             return f"generation config sets {key}={value!r}"
     eos = gen.eos_token_id if gen.eos_token_id is not None else config.eos_token_id
     if not isinstance(eos, int):
@@ -245,10 +243,11 @@ class _Head:
         self._logits: Any = None
         self._log_probs: Any = None
 
-    def _buffer(self, name: str, n: int, vocab: int, dtype: Any) -> Any:
+    def _buffer(self, name: str, n: int, vocab: int, like: Any) -> Any:
+        """Rows [:n] of a float32 buffer on `like`'s device, made once per search."""
         buf = getattr(self, name)
-        if buf is None or buf.shape[1] != vocab or buf.dtype != dtype:
-            buf = self.torch.empty((self.rows, vocab), dtype=dtype)
+        if buf is None or buf.shape[1] != vocab or buf.device != like.device:
+            buf = self.torch.empty((self.rows, vocab), dtype=self.torch.float32, device=like.device)
             setattr(self, name, buf)
         return buf[:n]
 
@@ -263,7 +262,7 @@ class _Head:
             bias = model.final_logits_bias[0]
             if self.into_buffer:
                 weight = model.lm_head.weight
-                buf = self._buffer("_logits", h.shape[0], weight.shape[0], torch.float32)
+                buf = self._buffer("_logits", h.shape[0], weight.shape[0], h)
                 if h.dtype == torch.float32 and weight.dtype == torch.float32:
                     torch.mm(h, weight.t(), out=buf)
                 else:  # a bfloat16 output layer (models.loading.quantize on CPUs with bf16)
@@ -280,7 +279,7 @@ class _Head:
         return logits if logits.dtype == torch.float32 else logits.float()
 
     def log_softmax(self, logits: Any) -> Any:
-        buf = self._buffer("_log_probs", logits.shape[0], logits.shape[1], self.torch.float32)
+        buf = self._buffer("_log_probs", logits.shape[0], logits.shape[1], logits)
         return self.torch.log_softmax(logits, dim=-1, out=buf)
 
 

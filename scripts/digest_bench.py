@@ -2,7 +2,7 @@
 """Digest throughput and crash-resume, measured on NTREX-128 served as a local RSS feed.
 
     .venv/bin/python scripts/digest_bench.py [--data-dir ../shared/data] [--lang ar|en]
-                                             [--model DIR | --synthetic] [--kill-after N]
+        [--model DIR | --synthetic] [--backend torch|ctranslate2] [--kill-after N]
 
 Builds an RSS 2.0 feed of the NTREX-128 documents (headline as title, body as <p>
 paragraphs), serves it on 127.0.0.1, and runs the real `tarjama digest` command on it:
@@ -77,14 +77,15 @@ def records(path: Path) -> list[dict]:
     return [json.loads(line) for line in lines[:-1] if line.strip()]  # whole lines only
 
 
-def digest_command(url: str, out: Path, model: str | None) -> list[str]:
-    cmd = [*TARJAMA, "digest", url, "-o", str(out), "--no-progress", "--no-cache"]
+def digest_command(url: str, out: Path, model: str | None, extra: list[str]) -> list[str]:
+    cmd = [*TARJAMA, "digest", url, "-o", str(out), "--no-progress", "--no-cache", *extra]
     return cmd + (["--model", model] if model else [])
 
 
-def run_clean(url: str, out: Path, model: str | None, env: dict[str, str]) -> dict:
+def run_clean(url: str, out: Path, model: str | None, env: dict[str, str],
+              extra: list[str]) -> dict:
     started = time.perf_counter()
-    done = subprocess.run(digest_command(url, out, model), env=env, cwd=REPO,
+    done = subprocess.run(digest_command(url, out, model, extra), env=env, cwd=REPO,
                           capture_output=True, text=True, check=False)
     wall = time.perf_counter() - started
     summary = [line for line in done.stderr.splitlines() if "digest:" in line]
@@ -93,15 +94,15 @@ def run_clean(url: str, out: Path, model: str | None, env: dict[str, str]) -> di
 
 
 def run_kill_resume(url: str, out: Path, model: str | None, env: dict[str, str],
-                    kill_after: int, expected: int) -> dict:
-    proc = subprocess.Popen(digest_command(url, out, model), env=env, cwd=REPO,
+                    kill_after: int, expected: int, extra: list[str]) -> dict:
+    proc = subprocess.Popen(digest_command(url, out, model, extra), env=env, cwd=REPO,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     while proc.poll() is None and len(records(out)) < kill_after:
         time.sleep(0.05)
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     before = len(records(out))
-    resumed = subprocess.run(digest_command(url, out, model), env=env, cwd=REPO,
+    resumed = subprocess.run(digest_command(url, out, model, extra), env=env, cwd=REPO,
                              capture_output=True, text=True, check=False)
     ids = Counter(r["id"] for r in records(out))
     return {"killed_with_records": before, "resume_exit_code": resumed.returncode,
@@ -119,7 +120,9 @@ def main() -> int:
     parser.add_argument("--synthetic", action="store_true",
                         help="build a random-weight model shaped like opus-mt-ar-en")
     parser.add_argument("--kill-after", type=int, default=0, metavar="N")
+    parser.add_argument("--backend", choices=("torch", "ctranslate2"), default="torch")
     args = parser.parse_args()
+    extra = ["--backend", args.backend]
     sys.path.insert(0, str(REPO))
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false"}
     with tempfile.TemporaryDirectory(prefix="tarjama-digest-bench-") as tmp:
@@ -140,12 +143,13 @@ def main() -> int:
             report = {"feed": f"NTREX-128 {args.lang}, {n_items} articles, {len(feed)} bytes",
                       "model": "synthetic opus-mt-ar-en (random weights, real shape)"
                       if args.synthetic else model,
-                      "clean": run_clean(url, root / "clean.jsonl", model, env)}
+                      "backend": args.backend,
+                      "clean": run_clean(url, root / "clean.jsonl", model, env, extra)}
             clean = report["clean"]
             clean["articles_per_min"] = round(60 * clean["records"] / clean["wall_s"], 1)
             if args.kill_after:
                 report["kill_resume"] = run_kill_resume(url, root / "killed.jsonl", model, env,
-                                                        args.kill_after, n_items)
+                                                        args.kill_after, n_items, extra)
         finally:
             server.shutdown()
     print(json.dumps(report, ensure_ascii=False, indent=1))
