@@ -779,19 +779,23 @@ def _print_bench(report: dict[str, Any]) -> None:
     from rich.table import Table
 
     console = Console()
+    console = Console(width=max(console.width, 110))  # eight numeric columns need the room
     console.print(f"[bold]{report['model']}[/] on {report['workload']}, {report['paragraphs']} "
                   f"paragraphs, beam {report['beams']}; forced lengths: {report['forced_length']}")
-    table = Table("system", "wall s", "tokens/s", "sentences/s", "peak RSS MB", "load s",
-                  "first output s", "vs baseline")
+    table = Table("system", "wall s", "tokens/s", "sent/s", "peak RSS MB", "load s",
+                  "1st output s", "vs baseline")
     for r in report["systems"]:
         ratio = f"{r['speedup']:.2f}x" if r.get("speedup") else "-"
-        table.add_row(r["label"], f"{r['wall_s']:.1f}", f"{r['tokens_per_s']:.0f}",
+        table.add_row(r["system"], f"{r['wall_s']:.1f}", f"{r['tokens_per_s']:.0f}",
                       f"{r['sentences_per_s']:.2f}", f"{r['peak_rss_mb']}", f"{r['load_s']:.1f}",
                       f"{r['first_output_s']:.1f}", ratio)
     console.print(table)
     for r in report["systems"]:
+        console.print(f"  {r['system']}: {r['label']}")
+    for r in report["systems"]:
         if r.get("truncated_paragraphs"):
-            console.print(f"baseline: {r['truncated_paragraphs']} paragraph(s) over 512 tokens were truncated")
+            console.print(f"baseline: {r['truncated_paragraphs']} paragraph(s) longer than the "
+                          "model's window were truncated (the baseline only)")
     if "scaling" in report:
         scale = Table("paragraphs", "sentences", "wall s", "ms / sentence", "tokens/s",
                       title=f"scaling ({report['scaling']['system']})")
@@ -800,9 +804,12 @@ def _print_bench(report: dict[str, Any]) -> None:
                           f"{row['ms_per_sentence']:.0f}", f"{row['tokens_per_s']:.0f}")
         console.print(scale)
     if report.get("agreement_with_fp32"):
-        console.print(f"agreement with fp32 ({report['agreement_note']}): {report['agreement_with_fp32']}")
+        console.print(f"agreement with fp32 ({report['agreement_note']}):")
+        for system, a in report["agreement_with_fp32"].items():
+            console.print(f"  {system}: {100 * a['exact_match']:.0f}% of paragraphs identical, "
+                          f"chrF {a['chrf_vs_fp32']:.1f} against fp32")
     if "quality" in report:
-        console.print(f"quality: {report['quality']}")
+        console.print(f"quality: {json.dumps(report['quality'], ensure_ascii=False)}")
 
 
 def run() -> None:

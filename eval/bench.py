@@ -129,7 +129,11 @@ def folder_workload(path: Path, limit: Optional[int]) -> Workload:
 
 def scaling_articles(workload: Workload, sizes: Sequence[int]) -> list[tuple[int, tuple[str, ...]]]:
     """Articles of 1, 10, 100... paragraphs, cycling through the workload's body paragraphs."""
-    pool = [p for a in workload.articles for p in a[1:]] or [p for a in workload.articles for p in a]
+    from nlp.script import passthrough_reason
+
+    # Paragraphs with something to translate (a dateline alone would make a 0-sentence article).
+    body = [p for a in workload.articles for p in a[1:] if passthrough_reason(p, "ar") is None]
+    pool = body or [p for a in workload.articles for p in a]
     return [(n, tuple(pool[i % len(pool)] for i in range(n))) for n in sizes]
 
 

@@ -26,10 +26,10 @@ DEFAULT_BATCH_TOKENS = {"torch": 4000, "ctranslate2": 2000}
 
 
 @dataclass(frozen=True)
-class TranslationRequest:
-    source_lang: str = "ar"
-    target_lang: str = "en"
-    model: str | None = None
+class ModelRequest:
+    """What every request for a model carries: which model, and how to run it."""
+
+    model: str | None = None  # registry name, hub id or directory; None: the default
     revision: str | None = None
     device: str = "auto"
     dtype: str = "auto"
@@ -37,6 +37,17 @@ class TranslationRequest:
     allow_pickle: bool = False
     offline: bool = False
     beams: int | None = None
+
+    def load_options(self, quantize: str | None = None) -> LoadOptions:
+        return LoadOptions(device=self.device, dtype=self.dtype, threads=self.threads,
+                           allow_pickle=self.allow_pickle, offline=self.offline,
+                           quantize=quantize)
+
+
+@dataclass(frozen=True)
+class TranslationRequest(ModelRequest):
+    source_lang: str = "ar"
+    target_lang: str = "en"
     max_segment_tokens: int = 256
     batch_tokens: int | None = None  # None: the backend's default (DEFAULT_BATCH_TOKENS)
     quantize: str | None = None  # int8 (torch backend, CPU)
@@ -87,10 +98,7 @@ def open_translator(request: TranslationRequest) -> ModelTranslator:
         raise UsageError(f"unknown backend '{request.backend}' (use torch or ctranslate2)")
     if request.backend == "ctranslate2" and request.quantize:
         raise UsageError("--quantize is for the torch backend; ctranslate2 quantizes on conversion")
-    loaded = load(ref, LoadOptions(
-        device=request.device, dtype=request.dtype, threads=request.threads,
-        allow_pickle=request.allow_pickle, offline=request.offline, quantize=request.quantize,
-    ), weights=request.backend == "torch")
+    loaded = load(ref, request.load_options(request.quantize), weights=request.backend == "torch")
     engine = None
     if request.backend == "ctranslate2":
         from models.ct2 import CT2Engine
@@ -197,16 +205,8 @@ class TranslationSystem:
 
 
 @dataclass(frozen=True)
-class SummarizationRequest:
+class SummarizationRequest(ModelRequest):
     lang: str = "ar"  # the language the summarizer reads and writes
-    model: str | None = None
-    revision: str | None = None
-    device: str = "auto"
-    dtype: str = "auto"
-    threads: int | None = None
-    allow_pickle: bool = False
-    offline: bool = False
-    beams: int | None = None
     max_summary_tokens: int | None = None
     max_input_tokens: int | None = None
 
@@ -228,10 +228,7 @@ def open_summarizer(request: SummarizationRequest) -> Summarizer:
             f"model {ref.label} summarizes {spec.source_lang} text, but the summary step reads "
             f"{request.lang}"
         )
-    loaded = load(ref, LoadOptions(
-        device=request.device, dtype=request.dtype, threads=request.threads,
-        allow_pickle=request.allow_pickle, offline=request.offline,
-    ))
+    loaded = load(ref, request.load_options())
     decoding = decoding_for(loaded, beams=request.beams, max_new_tokens=request.max_summary_tokens)
     return Summarizer(loaded, decoding, max_input_tokens=request.max_input_tokens)
 
