@@ -312,14 +312,13 @@ def summarize(
         raise UsageError("--ratio must be above 0")
     common = dict(device=device, dtype=dtype, threads=threads, allow_pickle=allow_pickle,
                   offline=offline)
-    models = SummaryModels(
-        SummarizationRequest(lang=plan.summary_lang, model=model, revision=revision, beams=beams,
-                             max_summary_tokens=max_summary_tokens,
-                             max_input_tokens=max_input_tokens, **common)
-        if plan.method == "abstractive" else None,
-        TranslationRequest(source_lang=source_lang, target_lang=target_lang, model=mt_model,
-                           revision=mt_revision, beams=beams, **common)
-        if plan.strategy is not None else None,
+    models = SummaryModels.for_plan(
+        plan,
+        summarizer=SummarizationRequest(lang=plan.summary_lang, model=model, revision=revision,
+                                        beams=beams, max_summary_tokens=max_summary_tokens,
+                                        max_input_tokens=max_input_tokens, **common),
+        translator=TranslationRequest(source_lang=source_lang, target_lang=target_lang,
+                                      model=mt_model, revision=mt_revision, beams=beams, **common),
     )
     with open_article_source(input, drop_boilerplate=True) as source:
         doc = read_document(source, source_lang=source_lang)
@@ -526,12 +525,12 @@ def _summarization_system(langs: tuple[str, str], method: str, strategy: Optiona
                         model_given=model is not None)
     if plan.method == "abstractive" and sentences:
         raise UsageError("--sentences sets extractive and lead summaries")
-    models = SummaryModels(
-        SummarizationRequest(lang=plan.summary_lang, model=model, revision=revision, beams=beams,
-                             **common) if plan.method == "abstractive" else None,
-        TranslationRequest(source_lang=langs[0], target_lang=langs[1], model=mt_model,
-                           revision=mt_revision, beams=beams, **common)
-        if plan.strategy is not None else None,
+    models = SummaryModels.for_plan(
+        plan,
+        summarizer=SummarizationRequest(lang=plan.summary_lang, model=model, revision=revision,
+                                        beams=beams, **common),
+        translator=TranslationRequest(source_lang=langs[0], target_lang=langs[1], model=mt_model,
+                                      revision=mt_revision, beams=beams, **common),
     )
     label = f"{plan.method}" + (f"+{plan.strategy}" if plan.strategy else "")
     return SummarizationSystem(plan, models, SummaryLength(sentences=sentences), name=label)
@@ -778,8 +777,7 @@ def _print_bench(report: dict[str, Any]) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    console = Console()
-    console = Console(width=max(console.width, 110))  # eight numeric columns need the room
+    console = Console(width=max(Console().width, 110))  # eight numeric columns need the room
     console.print(f"[bold]{report['model']}[/] on {report['workload']}, {report['paragraphs']} "
                   f"paragraphs, beam {report['beams']}; forced lengths: {report['forced_length']}")
     table = Table("system", "wall s", "tokens/s", "sent/s", "peak RSS MB", "load s",

@@ -21,10 +21,15 @@ callers fall back to ``generate`` otherwise.
 
 from __future__ import annotations
 
+import inspect
 from dataclasses import dataclass
 from typing import Any, Sequence
 
-__all__ = ["SearchSettings", "search", "supports"]
+import torch
+from transformers import DynamicCache, EncoderDecoderCache
+from transformers.cache_utils import Cache, DynamicLayer
+
+__all__ = ["SearchSettings", "pad_batch", "search", "supports"]
 
 _NEG = -1.0e9  # what transformers adds to rule a candidate out (not -inf: sums stay finite)
 
@@ -103,8 +108,6 @@ def search(model: Any, settings: SearchSettings, input_ids: Any, attention_mask:
     Returns the generated token ids per row, without the decoder start token, ending with
     end-of-sequence when the row ended on its own or was forced to.
     """
-    import torch
-
     if num_beams < 1:
         raise ValueError("num_beams must be at least 1")
     with torch.inference_mode():
@@ -114,6 +117,18 @@ def search(model: Any, settings: SearchSettings, input_ids: Any, attention_mask:
         run = _Search(model, settings, hidden, attention_mask, num_beams, max_new_tokens,
                       min_new_tokens, no_repeat_ngram_size)
         return run.decode()
+
+
+def pad_batch(inputs: Sequence[Sequence[int]], pad: int, device: Any) -> tuple[Any, Any]:
+    """Token id lists as right-padded ids and an attention mask on `device`: what Marian, BART
+    and T5 encoders expect."""
+    width = max(len(x) for x in inputs)
+    ids = torch.full((len(inputs), width), pad, dtype=torch.long)
+    mask = torch.zeros((len(inputs), width), dtype=torch.long)
+    for row, x in enumerate(inputs):
+        ids[row, : len(x)] = torch.tensor(x, dtype=torch.long)
+        mask[row, : len(x)] = 1
+    return ids.to(device), mask.to(device)
 
 
 def _ban_repeated_ngrams(seqs: Any, scores: Any, n: int) -> None:
@@ -137,79 +152,75 @@ def _ban_repeated_ngrams(seqs: Any, scores: Any, n: int) -> None:
         scores[rows, windows[rows, starts, n - 1]] = float("-inf")
 
 
-def _growing_cache(capacity: int) -> Any:
-    """A self-attention cache whose layers write each step into buffers sized for the search.
+class _GrowingLayer(DynamicLayer):
+    """Self-attention keys and values of one layer, in buffers sized for the whole search.
 
     transformers' DynamicLayer concatenates a new tensor per layer and step and reorders by
     allocating another: on CPU that was several times the memory the cache holds, and a few
     milliseconds a step. Here a step writes in place, and reordering allocates one layer's
     worth at a time.
     """
-    import torch
-    from transformers import DynamicCache
-    from transformers.cache_utils import Cache, DynamicLayer
 
-    class GrowingLayer(DynamicLayer):
-        def __init__(self) -> None:
-            super().__init__()
-            self.length = 0
+    def __init__(self, capacity: int) -> None:
+        super().__init__()
+        self.capacity = capacity
+        self.length = 0
 
-        def lazy_initialization(self, key_states: Any, value_states: Any) -> None:
-            self.device = key_states.device
-            rows, heads, _, dim = key_states.shape
-            self._k = torch.empty((rows, heads, capacity, dim), dtype=key_states.dtype,
-                                  device=self.device)
-            self._v = torch.empty((rows, heads, capacity, value_states.shape[-1]),
-                                  dtype=value_states.dtype, device=self.device)
-            self.is_initialized = True
+    def lazy_initialization(self, key_states: Any, value_states: Any) -> None:
+        self.device = key_states.device
+        rows, heads, _, dim = key_states.shape
+        self._k = torch.empty((rows, heads, self.capacity, dim), dtype=key_states.dtype,
+                              device=self.device)
+        self._v = torch.empty((rows, heads, self.capacity, value_states.shape[-1]),
+                              dtype=value_states.dtype, device=self.device)
+        self.is_initialized = True
 
-        def _views(self) -> None:
-            self.keys = self._k[:, :, : self.length]
-            self.values = self._v[:, :, : self.length]
+    def _views(self) -> None:
+        self.keys = self._k[:, :, : self.length]
+        self.values = self._v[:, :, : self.length]
 
-        def update(self, key_states: Any, value_states: Any, *args: Any, **kwargs: Any
-                   ) -> tuple[Any, Any]:
-            if not self.is_initialized:
-                self.lazy_initialization(key_states, value_states)
-            end = self.length + key_states.shape[-2]
-            if end > self._k.shape[2]:  # not expected: the capacity is the longest bound
-                grow = max(end, 2 * self._k.shape[2]) - self._k.shape[2]
-                self._k = torch.cat([self._k, self._k.new_empty(
-                    (*self._k.shape[:2], grow, self._k.shape[3]))], dim=2)
-                self._v = torch.cat([self._v, self._v.new_empty(
-                    (*self._v.shape[:2], grow, self._v.shape[3]))], dim=2)
-            self._k[:, :, self.length : end].copy_(key_states)
-            self._v[:, :, self.length : end].copy_(value_states)
-            self.length = end
+    def update(self, key_states: Any, value_states: Any, *args: Any, **kwargs: Any
+               ) -> tuple[Any, Any]:
+        if not self.is_initialized:
+            self.lazy_initialization(key_states, value_states)
+        end = self.length + key_states.shape[-2]
+        if end > self._k.shape[2]:  # not expected: the capacity is the longest bound
+            grow = max(end, 2 * self._k.shape[2]) - self._k.shape[2]
+            self._k = torch.cat([self._k, self._k.new_empty(
+                (*self._k.shape[:2], grow, self._k.shape[3]))], dim=2)
+            self._v = torch.cat([self._v, self._v.new_empty(
+                (*self._v.shape[:2], grow, self._v.shape[3]))], dim=2)
+        self._k[:, :, self.length : end].copy_(key_states)
+        self._v[:, :, self.length : end].copy_(value_states)
+        self.length = end
+        self._views()
+        return self.keys, self.values
+
+    def get_seq_length(self) -> int:
+        return self.length
+
+    def reorder_cache(self, beam_idx: Any) -> None:
+        if self.length:
+            n = self.length
+            self._k[:, :, :n] = self._k[:, :, :n].index_select(0, beam_idx)
+            self._v[:, :, :n] = self._v[:, :, :n].index_select(0, beam_idx)
+
+    def batch_select_indices(self, indices: Any) -> None:
+        if self.is_initialized:
+            self._k = self._k[indices]
+            self._v = self._v[indices]
             self._views()
-            return self.keys, self.values
 
-        def get_seq_length(self) -> int:
-            return self.length
 
-        def reorder_cache(self, beam_idx: Any) -> None:
-            if self.length:
-                n = self.length
-                self._k[:, :, :n] = self._k[:, :, :n].index_select(0, beam_idx)
-                self._v[:, :, :n] = self._v[:, :, :n].index_select(0, beam_idx)
+class _GrowingCache(DynamicCache):
+    """A self-attention cache of _GrowingLayer, one per decoder layer as the model asks."""
 
-        def batch_select_indices(self, indices: Any) -> None:
-            if self.is_initialized:
-                self._k = self._k[indices]
-                self._v = self._v[indices]
-                self._views()
-
-    class GrowingCache(DynamicCache):
-        def __init__(self) -> None:
-            Cache.__init__(self, layer_class_to_replicate=GrowingLayer)
-
-    return GrowingCache()
+    def __init__(self, capacity: int) -> None:
+        Cache.__init__(self, layer_class_to_replicate=lambda: _GrowingLayer(capacity))
 
 
 def _cache_argument(model: Any) -> str:
     # transformers 5.x renamed forward's `past_key_values` to `cache` (the old name warns).
-    import inspect
-
     params = inspect.signature(model.forward).parameters
     return "cache" if "cache" in params else "past_key_values"
 
@@ -225,9 +236,6 @@ class _Head:
     """
 
     def __init__(self, model: Any, rows: int) -> None:
-        import torch
-
-        self.torch = torch
         self.model = model
         self.cache_arg = _cache_argument(model)
         lm_head = getattr(model, "lm_head", None)
@@ -247,12 +255,11 @@ class _Head:
         """Rows [:n] of a float32 buffer on `like`'s device, made once per search."""
         buf = getattr(self, name)
         if buf is None or buf.shape[1] != vocab or buf.device != like.device:
-            buf = self.torch.empty((self.rows, vocab), dtype=self.torch.float32, device=like.device)
+            buf = torch.empty((self.rows, vocab), dtype=torch.float32, device=like.device)
             setattr(self, name, buf)
         return buf[:n]
 
     def logits(self, last: Any, hidden: Any, mask: Any, cache: Any) -> Any:
-        torch = self.torch
         model = self.model
         if self.fused:
             out = model.get_decoder()(input_ids=last, encoder_hidden_states=hidden,
@@ -280,7 +287,7 @@ class _Head:
 
     def log_softmax(self, logits: Any) -> Any:
         buf = self._buffer("_log_probs", logits.shape[0], logits.shape[1], logits)
-        return self.torch.log_softmax(logits, dim=-1, out=buf)
+        return torch.log_softmax(logits, dim=-1, out=buf)
 
 
 class _Search:
@@ -288,10 +295,6 @@ class _Search:
 
     def __init__(self, model: Any, s: SearchSettings, hidden: Any, mask: Any, beams: int,
                  max_new: Sequence[int], min_new: Sequence[int], no_repeat: int) -> None:
-        import torch
-        from transformers import DynamicCache, EncoderDecoderCache
-
-        self.torch = torch
         self.model = model
         self.s = s
         self.k = beams
@@ -307,7 +310,7 @@ class _Search:
         # Every beam of a row reads the same encoder states: repeat them once, up front.
         self.hidden = hidden.repeat_interleave(beams, dim=0)
         self.mask = mask.repeat_interleave(beams, dim=0)
-        self.cache = EncoderDecoderCache(_growing_cache(self.longest + 1), DynamicCache())
+        self.cache = EncoderDecoderCache(_GrowingCache(self.longest + 1), DynamicCache())
         self.head = _Head(model, self.n * beams)
         self.seqs = torch.full((self.n, beams, self.longest + 1), s.pad, dtype=torch.long,
                                device=device)
@@ -367,7 +370,6 @@ class _Search:
         return (tokens == self.s.eos) | (self.bound <= step + 1)
 
     def _beam_step(self, scores: Any, step: int) -> Any:
-        torch = self.torch
         n, k = self.rows.numel(), self.k
         vocab = scores.shape[-1]
         scores = scores.view(n, k, vocab)
@@ -428,7 +430,6 @@ class _Search:
 
     def _retire(self, done: Any, length: int) -> None:
         """Record the finished rows' results and drop them from every batched tensor."""
-        torch = self.torch
         source = self.seqs if self.k == 1 else self.fin_seqs
         for i in torch.nonzero(done).flatten().tolist():
             row = source[i, 0, 1 : length + 1].tolist()

@@ -83,8 +83,10 @@ class LoadedModel:
 
     def __post_init__(self) -> None:
         if self.model is not None:
-            self.config = self.config or self.model.config
-            self.generation_config = self.generation_config or self.model.generation_config
+            if self.config is None:
+                self.config = self.model.config
+            if self.generation_config is None:
+                self.generation_config = self.model.generation_config
 
     @property
     def provenance(self) -> dict[str, Any]:

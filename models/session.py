@@ -244,6 +244,14 @@ class SummaryModels:
         self._summarizer: Summarizer | None = None
         self._translator: ModelTranslator | None = None
 
+    @classmethod
+    def for_plan(cls, plan: Any, *, summarizer: SummarizationRequest,
+                 translator: TranslationRequest) -> "SummaryModels":
+        """The models a plan (nlp.summary_pipeline.SummaryPlan) can use: the summarizer only
+        for an abstractive method, the translator only across languages."""
+        return cls(summarizer if plan.method == "abstractive" else None,
+                   translator if plan.strategy is not None else None)
+
     def summarizer(self) -> Summarizer:
         if self._summarizer is None:
             if self._summarization is None:
@@ -293,9 +301,6 @@ class SummarizationSystem:
                 "source_lang": self.plan.source_lang, "target_lang": self.plan.target_lang,
                 "length": self.length.to_json() if self.plan.method != "abstractive" else None,
                 **self.models.provenance()}
-
-    def count_tokens(self, texts: list[str]) -> int:
-        return sum(len(t.split()) for t in texts)
 
     def __call__(self, sources: list[str]) -> list[str]:
         from nlp.summarize import read_document

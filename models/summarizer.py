@@ -166,43 +166,18 @@ class Summarizer:
                               max_items=self.decoding.max_batch_size)
 
     def _generate(self, inputs: list[list[int]], bounds: list[int]) -> list[SegmentOutput]:
-        import torch
+        from models.beam import pad_batch, search
 
         d = self.decoding
-        width = max(len(x) for x in inputs)
-        ids = torch.full((len(inputs), width), self._pad, dtype=torch.long)
-        mask = torch.zeros((len(inputs), width), dtype=torch.long)
-        for row, x in enumerate(inputs):
-            ids[row, : len(x)] = torch.tensor(x, dtype=torch.long)
-            mask[row, : len(x)] = 1
-        limit = max(1, max(bounds))
-        kwargs: dict[str, Any] = {
-            "max_new_tokens": limit,
-            "num_beams": d.num_beams,
-            "do_sample": False,
-            "num_return_sequences": 1,
-        }
-        # Never above the bound: a summary is not longer than what it summarizes.
-        if min(d.min_new_tokens, min(bounds)) > 0:
-            kwargs["min_new_tokens"] = min(d.min_new_tokens, min(bounds))
-        if d.no_repeat_ngram_size:
-            kwargs["no_repeat_ngram_size"] = d.no_repeat_ngram_size
-        if d.num_beams > 1:
-            kwargs["length_penalty"] = d.length_penalty
-            kwargs["early_stopping"] = d.early_stopping
-        device = self.loaded.device
+        ids, mask = pad_batch(inputs, self._pad, self.loaded.device)
         if self._search is not None:
-            from models.beam import search
-
-            rows = search(self._model, self._search, ids.to(device), mask.to(device),
-                          num_beams=d.num_beams, max_new_tokens=[max(1, b) for b in bounds],
+            # The minimum never above the bound: a summary is not longer than its input.
+            rows = search(self._model, self._search, ids, mask, num_beams=d.num_beams,
+                          max_new_tokens=[max(1, b) for b in bounds],
                           min_new_tokens=[min(d.min_new_tokens, b) for b in bounds],
                           no_repeat_ngram_size=d.no_repeat_ngram_size)
         else:
-            with torch.inference_mode():
-                out = self._model.generate(input_ids=ids.to(device), attention_mask=mask.to(device),
-                                           **kwargs)
-            rows = [row[1:] for row in out.tolist()]  # without the decoder start token
+            rows = self._generate_with_transformers(ids, mask, bounds)
         results = []
         for tokens, bound in zip(rows, bounds):
             ended = self._eos in tokens
@@ -216,3 +191,21 @@ class Summarizer:
                                          len(tokens)))
         return results
 
+    def _generate_with_transformers(self, ids: Any, mask: Any, bounds: list[int]) -> list[list[int]]:
+        """generate(), for generation configs models.beam does not implement (BART-CNN's forced
+        first token); one bound per batch, the rows cut afterwards."""
+        import torch
+
+        d = self.decoding
+        kwargs: dict[str, Any] = {"max_new_tokens": max(1, max(bounds)), "num_beams": d.num_beams,
+                                  "do_sample": False, "num_return_sequences": 1}
+        if min(d.min_new_tokens, min(bounds)) > 0:  # never above the bound
+            kwargs["min_new_tokens"] = min(d.min_new_tokens, min(bounds))
+        if d.no_repeat_ngram_size:
+            kwargs["no_repeat_ngram_size"] = d.no_repeat_ngram_size
+        if d.num_beams > 1:
+            kwargs["length_penalty"] = d.length_penalty
+            kwargs["early_stopping"] = d.early_stopping
+        with torch.inference_mode():
+            out = self._model.generate(input_ids=ids, attention_mask=mask, **kwargs)
+        return [row[1:] for row in out.tolist()]  # without the decoder start token

@@ -86,17 +86,10 @@ class TorchEngine:
     ) -> list[list[int]]:
         import torch
 
-        width = max(len(x) for x in inputs)
-        # Right-padded with an attention mask: what Marian and T5 encoders expect.
-        ids = torch.full((len(inputs), width), self._pad, dtype=torch.long)
-        mask = torch.zeros((len(inputs), width), dtype=torch.long)
-        for row, x in enumerate(inputs):
-            ids[row, : len(x)] = torch.tensor(x, dtype=torch.long)
-            mask[row, : len(x)] = 1
-        ids, mask = ids.to(self._device), mask.to(self._device)
-        if self._settings is not None:
-            from models.beam import search
+        from models.beam import pad_batch, search
 
+        ids, mask = pad_batch(inputs, self._pad, self._device)
+        if self._settings is not None:
             return search(self._model, self._settings, ids, mask, num_beams=num_beams,
                           max_new_tokens=max_new_tokens, min_new_tokens=min_new_tokens,
                           no_repeat_ngram_size=no_repeat_ngram_size)

@@ -25,9 +25,17 @@ if TYPE_CHECKING:
     from nlp.feeds import FetchLimits
     from nlp.textio import TextSource
 
-__all__ = ["Extracted", "extract_html", "extract_page", "html_fragment_text", "is_full_page",
-           "is_url", "open_article_source", "read_article_file", "strip_boilerplate",
+__all__ = ["HTML_SUFFIXES", "Extracted", "extract_html", "extract_page", "html_fragment_text",
+           "is_full_page", "is_url", "open_article_source", "read_article_file", "strip_boilerplate",
            "text_paragraphs"]
+
+
+HTML_SUFFIXES = frozenset({".html", ".htm", ".xhtml"})
+_HTTP_URL = re.compile(r"^https?://", re.I)
+
+
+def is_url(source: str) -> bool:
+    return _HTTP_URL.match(source) is not None
 
 
 @dataclass(frozen=True)
@@ -116,7 +124,7 @@ def read_article_file(path: Path) -> Extracted:
         data = path.read_bytes()
     except OSError as exc:
         raise InputError(f"cannot read ({exc.strerror or exc})") from None
-    if path.suffix.lower() in (".html", ".htm", ".xhtml"):
+    if path.suffix.lower() in HTML_SUFFIXES:
         return extract_html(data)
     try:
         text = data.decode("utf-8-sig")
@@ -216,14 +224,6 @@ def _same_as_title(folded: str, folded_title: str) -> bool:
 
 # --- one article as the translator and summarizer read it ------------------------------------
 
-_HTTP_URL = re.compile(r"^https?://", re.I)
-_HTML_FILE_SUFFIXES = (".html", ".htm", ".xhtml")
-
-
-def is_url(source: str) -> bool:
-    return _HTTP_URL.match(source) is not None
-
-
 @contextmanager
 def open_article_source(source: str, limits: "FetchLimits | None" = None, *,
                         drop_boilerplate: bool = False) -> Iterator["TextSource"]:
@@ -244,7 +244,7 @@ def open_article_source(source: str, limits: "FetchLimits | None" = None, *,
             extracted = extract_page(page.data, page.final_url)
         except InputError as exc:
             raise InputError(f"{source}: {exc.message}") from None
-    elif source != "-" and source.lower().endswith(_HTML_FILE_SUFFIXES) and Path(source).is_file():
+    elif source != "-" and Path(source).suffix.lower() in HTML_SUFFIXES and Path(source).is_file():
         try:
             extracted = read_article_file(Path(source))
         except InputError as exc:

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator, Mapping, Sequence
 
 from nlp.errors import InputError
+from nlp.extract import HTML_SUFFIXES, is_url
 from nlp.normalize import fold_for_matching
 
 __all__ = [
@@ -94,11 +95,9 @@ class Source:
     location: str
 
 
-_URL = re.compile(r"^https?://", re.I)
 _FEED_SUFFIXES = {".xml", ".rss", ".atom", ".rdf", ".feed"}
 _JSONL_SUFFIXES = {".jsonl", ".ndjson"}
-_HTML_SUFFIXES = {".html", ".htm", ".xhtml"}
-_FOLDER_SUFFIXES = _HTML_SUFFIXES | {".txt"}
+_FOLDER_SUFFIXES = HTML_SUFFIXES | {".txt"}
 _SNIFF = 4096
 _DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -119,7 +118,7 @@ def resolve_sources(args: Sequence[str]) -> list[Source]:
 
 def _resolve(arg: str, base: Path | None, depth: int) -> list[Source]:
     arg = arg.strip()
-    if _URL.match(arg):
+    if is_url(arg):
         return [Source("feed-url", arg)]
     if "://" in arg:
         raise InputError(f"{arg}: only http(s) URLs and local paths are supported")
@@ -136,7 +135,7 @@ def _resolve(arg: str, base: Path | None, depth: int) -> list[Source]:
         return [Source("feed-file", name)]
     if suffix in _JSONL_SUFFIXES:
         return [Source("jsonl", name)]
-    if suffix in _HTML_SUFFIXES:
+    if suffix in HTML_SUFFIXES:
         return [Source("html-file", name)]
     head = _read_head(path)
     if head.startswith("{"):

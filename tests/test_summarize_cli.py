@@ -11,6 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from cli import app
+from tests.cli_helpers import one_line_error
 from models.registry import REGISTRY
 from nlp.errors import ExitCode
 from tests.tiny import CORPUS_AR
@@ -28,14 +29,6 @@ def ok_json(*args: str, input: str | bytes | None = None) -> dict:
     result = tarjama(*args, "--format", "json", input=input)
     assert result.exit_code == 0, result.stderr
     return json.loads(result.stdout)
-
-
-def one_line_error(result) -> str:
-    err = result.stderr.strip()
-    assert "Traceback" not in err
-    lines = [ln for ln in err.splitlines() if ln.startswith("tarjama: error:")]
-    assert len(lines) == 1, err
-    return lines[0]
 
 
 @pytest.fixture(scope="module")

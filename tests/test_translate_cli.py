@@ -12,6 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from cli import app
+from tests.cli_helpers import one_line_error
 from nlp.errors import ExitCode
 
 REPO = Path(__file__).resolve().parents[1]
@@ -21,14 +22,6 @@ runner = CliRunner()
 
 def tarjama(*args: str, input: str | bytes | None = None):
     return runner.invoke(app, list(args), input=input)
-
-
-def one_line_error(result) -> str:
-    err = result.stderr.strip()
-    assert "Traceback" not in err
-    lines = [ln for ln in err.splitlines() if ln.startswith("tarjama: error:")]
-    assert len(lines) == 1, err
-    return lines[0]
 
 
 def test_translate_file_keeps_paragraph_layout(tiny_marian: Path) -> None:
