@@ -22,7 +22,7 @@ run: setup
 	$(BIN)/tarjama translate samples/article.ar.txt
 
 test: setup
-	HF_HUB_OFFLINE=1 $(BIN)/python -m pytest -q
+	HF_HUB_OFFLINE=1 $(BIN)/pytest -q
 
 # Speed against the naive transformers usage (a few minutes; see README "Performance").
 DATA_DIR ?= ../shared/data

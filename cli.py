@@ -19,7 +19,7 @@ from typing import Any, Callable, Iterator, Optional, TextIO, TypeVar
 
 import typer
 
-from nlp.errors import ExitCode, InputError, TarjamaError, UsageError
+from tarjama.nlp.errors import ExitCode, InputError, TarjamaError, UsageError
 
 log = logging.getLogger("tarjama")
 
@@ -160,9 +160,9 @@ def translate(
     progress: Optional[bool] = typer.Option(None, "--progress/--no-progress", help="Progress bar on stderr (default: when stderr is a terminal)."),
 ) -> None:
     """Translate one article; paragraphs and their order are kept."""
-    from models.session import TranslationRequest, open_translator
-    from nlp.document import DocumentStats, translate_lines
-    from nlp.extract import open_article_source
+    from tarjama.models.session import TranslationRequest, open_translator
+    from tarjama.nlp.document import DocumentStats, translate_lines
+    from tarjama.nlp.extract import open_article_source
 
     request = TranslationRequest(
         source_lang=source_lang, target_lang=target_lang,
@@ -231,8 +231,8 @@ def split(
     normalized: bool = typer.Option(False, "--normalized", help="Print the normalized text of each sentence instead of the original."),
 ) -> None:
     """Split text into sentences (Arabic-aware): the splitter the translator uses."""
-    from nlp.document import paragraph_sentences
-    from nlp.textio import open_text_source
+    from tarjama.nlp.document import paragraph_sentences
+    from tarjama.nlp.textio import open_text_source
 
     with open_text_source(input) as source, output_stream(output) as out:
         first = True
@@ -292,11 +292,11 @@ def summarize(
 
     Default strategy across languages: the abstractive route with the least to download, translate-then-summarize for ar->en (opus-mt-ar-en ~300 MB, then bart-large-cnn ~1.6 GB) and summarize-then-translate for en->ar; within one language, extractive (built in, no download). The headline (a short first line without closing punctuation) is left out of the summary. An article of fewer than three sentences, or shorter than the summary asked for, is returned as it is (translated when --to differs), never padded out by a model.
     """
-    from models.registry import DEFAULT_CROSS_LINGUAL_STRATEGIES
-    from models.session import SummarizationRequest, SummaryModels, TranslationRequest
-    from nlp.summarize import SummaryLength, read_document
-    from nlp.extract import open_article_source
-    from nlp.summary_pipeline import resolve_plan, summarize_document
+    from tarjama.models.registry import DEFAULT_CROSS_LINGUAL_STRATEGIES
+    from tarjama.models.session import SummarizationRequest, SummaryModels, TranslationRequest
+    from tarjama.nlp.summarize import SummaryLength, read_document
+    from tarjama.nlp.extract import open_article_source
+    from tarjama.nlp.summary_pipeline import resolve_plan, summarize_document
 
     plan = resolve_plan(
         source_lang, target_lang, method.value, strategy.value if strategy else None,
@@ -343,7 +343,7 @@ def models_list(
     fmt: OutputFormat = typer.Option(OutputFormat.text, "--format", "-f"),
 ) -> None:
     """The registry's models, and whether each is in the local cache."""
-    from models.session import model_catalog
+    from tarjama.models.session import model_catalog
 
     rows = model_catalog()
     if fmt is OutputFormat.json:
@@ -364,7 +364,7 @@ def models_download(
     allow_pickle: bool = PickleOpt,
 ) -> None:
     """Download a model into the Hugging Face cache (HF_HOME), for later offline use."""
-    from models.session import download
+    from tarjama.models.session import download
 
     path = download(name, revision=revision, allow_pickle=allow_pickle)
     typer.echo(str(path))
@@ -377,7 +377,7 @@ def models_info(
     revision: Optional[str] = RevisionOpt,
 ) -> None:
     """What a model is (spec, licence) and where its files are, without touching the network."""
-    from models.session import model_info
+    from tarjama.models.session import model_info
 
     typer.echo(json.dumps(model_info(name, revision=revision), ensure_ascii=False, indent=1))
 
@@ -397,7 +397,7 @@ def eval_score(
     json_out: Optional[Path] = typer.Option(None, "--json", help="Also write scores, signatures and per-segment/per-document scores here."),
 ) -> None:
     """Score a hypothesis file against references (sacrebleu-exact BLEU/chrF/TER, Arabic-aware ROUGE)."""
-    from eval.scoring import score_files
+    from tarjama.eval.scoring import score_files
 
     report = score_files(hyp, ref, metrics=metrics, lang=lang, n_bootstrap=bootstrap, seed=seed,
                          doc_ids=doc_ids, src=src, rouge_stem=rouge_stem)
@@ -424,9 +424,9 @@ def eval_compare(
     """Paired significance of each system against the first, with p-values."""
     from rich.console import Console
 
-    from eval.report import comparison_table
-    from eval.scoring import compare_files
-    from eval.textio import write_json
+    from tarjama.eval.report import comparison_table
+    from tarjama.eval.scoring import compare_files
+    from tarjama.eval.textio import write_json
 
     cmp = compare_files(ref, systems, metrics=metrics, lang=lang, method=method,
                         n_samples=samples, seed=seed)
@@ -470,10 +470,10 @@ def eval_run(
     """Run a model over a benchmark, then score it; outputs, scores and provenance go to -o."""
     from rich.console import Console
 
-    from eval.datasets import load_dataset, load_plain
-    from eval.report import scores_table
-    from eval.run import run_benchmark
-    from models.session import TranslationRequest, TranslationSystem, open_translator
+    from tarjama.eval.datasets import load_dataset, load_plain
+    from tarjama.eval.report import scores_table
+    from tarjama.eval.run import run_benchmark
+    from tarjama.models.session import TranslationRequest, TranslationSystem, open_translator
 
     if task not in ("translate", "summarize"):
         raise UsageError(f"--task {task!r}: use translate or summarize")
@@ -514,11 +514,11 @@ def _summarization_system(langs: tuple[str, str], method: str, strategy: Optiona
                           model: Optional[str], revision: Optional[str], mt_model: Optional[str],
                           mt_revision: Optional[str], beams: Optional[int],
                           sentences: Optional[int], common: dict[str, Any]) -> Any:
-    from models.registry import DEFAULT_CROSS_LINGUAL_STRATEGIES
-    from models.session import (SummarizationRequest, SummarizationSystem, SummaryModels,
+    from tarjama.models.registry import DEFAULT_CROSS_LINGUAL_STRATEGIES
+    from tarjama.models.session import (SummarizationRequest, SummarizationSystem, SummaryModels,
                                 TranslationRequest)
-    from nlp.summarize import SummaryLength
-    from nlp.summary_pipeline import resolve_plan
+    from tarjama.nlp.summarize import SummaryLength
+    from tarjama.nlp.summary_pipeline import resolve_plan
 
     plan = resolve_plan(langs[0], langs[1], method, strategy,
                         default_strategy=DEFAULT_CROSS_LINGUAL_STRATEGIES.get(langs),
@@ -542,7 +542,7 @@ def eval_datasets(
     fmt: OutputFormat = typer.Option(OutputFormat.text, "--format", "-f"),
 ) -> None:
     """The registry's evaluation sets: task, languages, licence and official source."""
-    from eval.datasets import REGISTRY
+    from tarjama.eval.datasets import REGISTRY
 
     rows = [{"name": s.name, "task": s.task, "source_lang": s.source_lang,
              "target_lang": s.target_lang, "level": s.level, "license": s.license,
@@ -565,7 +565,7 @@ def eval_report(
     plots: bool = typer.Option(True, "--plots/--no-plots"),
 ) -> None:
     """Compare runs side by side in Markdown or a self-contained HTML page."""
-    from eval.report import write_report
+    from tarjama.eval.report import write_report
 
     write_report(runs, output, plots=plots)
     typer.echo(str(output))
@@ -607,10 +607,10 @@ def digest(
 
     Arabic titles and summaries are translated (English articles need no model). Rerun the same command to pick up new articles or finish an interrupted one; failures go to OUTPUT's .errors.jsonl (exit code 8).
     """
-    from nlp.digest import DigestOptions, run_digest, stop_requested_on_signals
-    from nlp.feeds import FetchLimits, iter_items, parse_published, resolve_sources
-    from nlp.journal import ContentCache, Journal, cache_path_for
-    from nlp.render import write_digest_pages
+    from tarjama.nlp.digest import DigestOptions, run_digest, stop_requested_on_signals
+    from tarjama.nlp.feeds import FetchLimits, iter_items, parse_published, resolve_sources
+    from tarjama.nlp.journal import ContentCache, Journal, cache_path_for
+    from tarjama.nlp.render import write_digest_pages
 
     if not sources and not render:
         raise UsageError("give feeds, JSONL files or folders to digest (or only --render to render the output)")
@@ -634,7 +634,7 @@ def digest(
         summarizer = _digest_summarizer(method, sentences, summary_model, request_args)
 
         def open_model() -> Any:
-            from models.session import TranslationRequest, open_translator
+            from tarjama.models.session import TranslationRequest, open_translator
 
             return open_translator(TranslationRequest(
                 source_lang="ar", target_lang="en", revision=revision, beams=beams,
@@ -669,13 +669,13 @@ def digest(
 
 def _digest_summarizer(method: str, sentences: int, summary_model: Optional[str],
                        request_args: dict[str, Any]) -> Any:
-    from nlp.digest import AbstractiveSummarizer, ExtractiveSummarizer
+    from tarjama.nlp.digest import AbstractiveSummarizer, ExtractiveSummarizer
 
     if method != "abstractive":
         return ExtractiveSummarizer(sentences, "lexrank" if method == "extractive" else "lead")
 
     def open_model(lang: str) -> Any:
-        from models.session import SummarizationRequest, open_summarizer
+        from tarjama.models.session import SummarizationRequest, open_summarizer
 
         return open_summarizer(SummarizationRequest(lang=lang, model=summary_model, **request_args))
 
@@ -734,10 +734,10 @@ def bench(
     """Time translation: tarjama's paths against the naive transformers usage, side by side."""
     import tempfile
 
-    from eval.bench import BenchConfig, available_systems, folder_workload, ntrex_workload, run_bench
-    from models.loading import LoadOptions, locate, resolve_model
-    from models.registry import get_spec
-    from models.synthetic import build_synthetic_marian
+    from tarjama.eval.bench import BenchConfig, available_systems, folder_workload, ntrex_workload, run_bench
+    from tarjama.models.loading import LoadOptions, locate, resolve_model
+    from tarjama.models.registry import get_spec
+    from tarjama.models.synthetic import build_synthetic_marian
 
     if (model is None) == (synthetic is None):
         raise UsageError("give either --model NAME|DIR (downloaded) or --synthetic NAME")

@@ -86,7 +86,7 @@ class SystemResult:
 
 def ntrex_workload(data_dir: Optional[Path], docs: int) -> Workload:
     """NTREX-128 Arabic documents as articles: the headline, then paragraphs of three sentences."""
-    from eval.datasets import load_dataset
+    from tarjama.eval.datasets import load_dataset
 
     data = load_dataset("ntrex128", data_dir=data_dir).head(docs, unit="documents")
     by_doc: dict[str, list[tuple[str, str]]] = {}
@@ -105,7 +105,7 @@ def ntrex_workload(data_dir: Optional[Path], docs: int) -> Workload:
 
 def folder_workload(path: Path, limit: Optional[int]) -> Workload:
     """Articles from a folder of .txt files or a JSONL file with a "text" field."""
-    from nlp.errors import InputError
+    from tarjama.nlp.errors import InputError
 
     texts: list[str] = []
     if path.is_dir():
@@ -129,7 +129,7 @@ def folder_workload(path: Path, limit: Optional[int]) -> Workload:
 
 def scaling_articles(workload: Workload, sizes: Sequence[int]) -> list[tuple[int, tuple[str, ...]]]:
     """Articles of 1, 10, 100... paragraphs, cycling through the workload's body paragraphs."""
-    from nlp.script import passthrough_reason
+    from tarjama.nlp.script import passthrough_reason
 
     # Paragraphs with something to translate (a dateline alone would make a 0-sentence article).
     body = [p for a in workload.articles for p in a[1:] if passthrough_reason(p, "ar") is None]
@@ -138,8 +138,8 @@ def scaling_articles(workload: Workload, sizes: Sequence[int]) -> list[tuple[int
 
 
 def _sentence_targets(tokenizer: Any, paragraph: str, ratio: float) -> list[int]:
-    from nlp.document import paragraph_sentences
-    from nlp.script import passthrough_reason
+    from tarjama.nlp.document import paragraph_sentences
+    from tarjama.nlp.script import passthrough_reason
 
     # The sentences tarjama sends to the model (it copies dates, numbers, foreign-script lines).
     sentences = [s.normalized for s in paragraph_sentences(paragraph)
@@ -213,8 +213,8 @@ def _run_baseline(config: BenchConfig, articles: Sequence[Sequence[str]]) -> Sys
 
 
 def _open(config: BenchConfig, system: str, force: bool) -> Any:
-    from models.session import TranslationRequest, open_translator
-    from models.translator import DecodingConfig
+    from tarjama.models.session import TranslationRequest, open_translator
+    from tarjama.models.translator import DecodingConfig
 
     request = TranslationRequest(
         model=config.model_dir, device="cpu", threads=config.threads, beams=config.beams,
@@ -233,8 +233,8 @@ def _open(config: BenchConfig, system: str, force: bool) -> Any:
 
 def _run_tarjama(config: BenchConfig, system: str, articles: Sequence[Sequence[str]],
                  force: bool = True) -> SystemResult:
-    from nlp.document import DocumentStats, translate_lines
-    from nlp.textio import Line
+    from tarjama.nlp.document import DocumentStats, translate_lines
+    from tarjama.nlp.textio import Line
 
     started = time.perf_counter()
     translator = _open(config, system, force)
@@ -306,7 +306,7 @@ def available_systems() -> tuple[str, ...]:
 def agreement(reference: Sequence[str], other: Sequence[str]) -> dict[str, float]:
     """How close two systems' outputs are: exact-match rate and chrF of `other` against
     `reference`. With random weights this measures numerical agreement, not quality."""
-    from eval.scoring import score_texts
+    from tarjama.eval.scoring import score_texts
 
     exact = sum(a == b for a, b in zip(reference, other)) / max(1, len(reference))
     pairs = [(r, o) for r, o in zip(reference, other) if r.strip()]
@@ -411,9 +411,9 @@ def reference_scores(outputs: dict[str, list[str]], references: Sequence[str],
                      fast: Sequence[str]) -> dict[str, Any]:
     """Each system's BLEU and chrF against the references, and the faster paths' difference
     from fp32 with the paired-bootstrap p-value (eval harness)."""
-    from eval.metrics import build_metrics
-    from eval.scoring import score_texts
-    from eval.significance import compare_systems
+    from tarjama.eval.metrics import build_metrics
+    from tarjama.eval.scoring import score_texts
+    from tarjama.eval.significance import compare_systems
 
     refs = [list(references)]
     out: dict[str, Any] = {}

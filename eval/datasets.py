@@ -36,8 +36,8 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Callable, Iterable, Mapping, Optional, Sequence
 
-from eval.textio import atomic_write_text, check_same_length, decode_utf8, read_bytes, read_lines
-from nlp.errors import DataError, InputError
+from tarjama.eval.textio import atomic_write_text, check_same_length, decode_utf8, read_bytes, read_lines
+from tarjama.nlp.errors import DataError, InputError
 
 log = logging.getLogger(__name__)
 

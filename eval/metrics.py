@@ -21,7 +21,7 @@ import numpy as np
 import sacrebleu
 from sacrebleu.metrics import BLEU, CHRF, TER
 
-from nlp.errors import DataError
+from tarjama.nlp.errors import DataError
 
 log = logging.getLogger(__name__)
 
@@ -292,7 +292,7 @@ def build_metrics(names: str | Sequence[str], *, lang: Optional[str] = None,
         if lang is None:
             raise DataError("ROUGE needs the language of the texts (e.g. --lang ar or --lang en)")
         # Imported here: rouge-score pulls in nltk and absl, which a BLEU-only run need not load.
-        from eval.rouge import make_rouge_metrics
+        from tarjama.eval.rouge import make_rouge_metrics
 
         metrics.extend(make_rouge_metrics(rouge_wanted, lang=lang, stem=rouge_stem,
                                           tokenizer=rouge_tokenizer))

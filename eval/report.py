@@ -22,13 +22,13 @@ from typing import Any, Mapping, Optional, Sequence
 
 from rich.table import Table
 
-from eval.metrics import Score, build_metrics
-from eval.scoring import ScoreReport
-from eval.significance import DEFAULT_SEED, Comparison, compare_systems
-from eval.datasets import load_jsonl
-from eval.run import read_outputs
-from eval.textio import atomic_write_text, read_json
-from nlp.errors import DataError, InputError
+from tarjama.eval.metrics import Score, build_metrics
+from tarjama.eval.scoring import ScoreReport
+from tarjama.eval.significance import DEFAULT_SEED, Comparison, compare_systems
+from tarjama.eval.datasets import load_jsonl
+from tarjama.eval.run import read_outputs
+from tarjama.eval.textio import atomic_write_text, read_json
+from tarjama.nlp.errors import DataError, InputError
 
 log = logging.getLogger(__name__)
 

@@ -30,12 +30,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Mapping, Optional, Protocol, Sequence, runtime_checkable
 
-from eval.datasets import Dataset
-from eval.metrics import DEFAULT_SUMMARY_METRICS, DEFAULT_TRANSLATION_METRICS, parse_metric_names
-from eval.scoring import ScoreReport, score_texts
-from eval.significance import DEFAULT_SEED
-from eval.textio import atomic_write_text, read_json, read_text, write_json, write_lines
-from nlp.errors import DataError, InputError
+from tarjama.eval.datasets import Dataset
+from tarjama.eval.metrics import DEFAULT_SUMMARY_METRICS, DEFAULT_TRANSLATION_METRICS, parse_metric_names
+from tarjama.eval.scoring import ScoreReport, score_texts
+from tarjama.eval.significance import DEFAULT_SEED
+from tarjama.eval.textio import atomic_write_text, read_json, read_text, write_json, write_lines
+from tarjama.nlp.errors import DataError, InputError
 
 log = logging.getLogger(__name__)
 

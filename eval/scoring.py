@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping, Optional, Sequence
 
-from eval.metrics import (
+from tarjama.eval.metrics import (
     DEFAULT_TRANSLATION_METRICS,
     ROUGE_VARIANTS,
     RefStreams,
@@ -22,9 +22,9 @@ from eval.metrics import (
     build_metrics,
     parse_metric_names,
 )
-from eval.significance import DEFAULT_SEED, Comparison, bootstrap_ci, compare_systems
-from eval.textio import check_same_length, read_lines, write_json
-from nlp.errors import DataError, InputError
+from tarjama.eval.significance import DEFAULT_SEED, Comparison, bootstrap_ci, compare_systems
+from tarjama.eval.textio import check_same_length, read_lines, write_json
+from tarjama.nlp.errors import DataError, InputError
 
 log = logging.getLogger(__name__)
 
@@ -118,7 +118,7 @@ def resolve_lang(lang: Optional[str], refs: RefStreams,
     """The language ROUGE tokenizes for: as given, or guessed from the references (logged)."""
     if lang is not None or not any(n in ROUGE_VARIANTS for n in metric_names):
         return lang
-    from eval.rouge import detect_lang
+    from tarjama.eval.rouge import detect_lang
 
     guessed = detect_lang([r for stream in refs for r in stream if r])
     log.info("ROUGE language not given; the references look like '%s'", guessed)

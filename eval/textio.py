@@ -12,8 +12,8 @@ import json
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
-from nlp.errors import DataError, InputError
-from nlp.textio import atomic_write_text
+from tarjama.nlp.errors import DataError, InputError
+from tarjama.nlp.textio import atomic_write_text
 
 __all__ = [
     "atomic_write_text",

@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
-from models.registry import REGISTRY, ModelSpec
-from nlp.errors import (
+from tarjama.models.registry import REGISTRY, ModelSpec
+from tarjama.nlp.errors import (
     ModelNotDownloadedError,
     ModelNotFoundError,
     UnsafeWeightsError,

@@ -10,13 +10,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from models.loading import (
+from tarjama.models.loading import (
     LoadedModel, LoadOptions, ModelRef, check_model_dir, load, locate, resolve_model,
 )
-from models.registry import REGISTRY, default_summarization_model, default_translation_model
-from models.summarizer import Summarizer, decoding_for
-from models.translator import DecodingConfig, Engine, Translator
-from nlp.errors import ModelNotDownloadedError, ModelNotFoundError, UsageError
+from tarjama.models.registry import REGISTRY, default_summarization_model, default_translation_model
+from tarjama.models.summarizer import Summarizer, decoding_for
+from tarjama.models.translator import DecodingConfig, Engine, Translator
+from tarjama.nlp.errors import ModelNotDownloadedError, ModelNotFoundError, UsageError
 
 SUPPORTED_LANGS = ("ar", "en")
 # Padded source tokens x beams per batch, the fastest measured per backend with opus-mt-ar-en's
@@ -101,7 +101,7 @@ def open_translator(request: TranslationRequest) -> ModelTranslator:
     loaded = load(ref, request.load_options(request.quantize), weights=request.backend == "torch")
     engine = None
     if request.backend == "ctranslate2":
-        from models.ct2 import CT2Engine
+        from tarjama.models.ct2 import CT2Engine
 
         engine = CT2Engine(loaded, request.ct2_quantization, threads=request.threads)
         loaded.extra.update({"backend": "ctranslate2", "ct2_quantization": request.ct2_quantization,
@@ -185,8 +185,8 @@ class TranslationSystem:
         return sum(self.translator.count_tokens(texts))
 
     def __call__(self, sources: list[str]) -> list[str]:
-        from nlp.document import translate_lines
-        from nlp.textio import Line
+        from tarjama.nlp.document import translate_lines
+        from tarjama.nlp.textio import Line
 
         owner: dict[int, int] = {}
         lines: list[Line] = []
@@ -303,9 +303,9 @@ class SummarizationSystem:
                 **self.models.provenance()}
 
     def __call__(self, sources: list[str]) -> list[str]:
-        from nlp.summarize import read_document
-        from nlp.summary_pipeline import summarize_document
-        from nlp.textio import Line
+        from tarjama.nlp.summarize import read_document
+        from tarjama.nlp.summary_pipeline import summarize_document
+        from tarjama.nlp.textio import Line
 
         outputs = []
         for index, source in enumerate(sources):

@@ -11,10 +11,10 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any, Sequence
 
-from models.loading import LoadedModel
-from models.translator import find_loop
-from nlp.document import SegmentOutput
-from nlp.packing import budget_batches
+from tarjama.models.loading import LoadedModel
+from tarjama.models.translator import find_loop
+from tarjama.nlp.document import SegmentOutput
+from tarjama.nlp.packing import budget_batches
 
 # Used when neither a registry spec nor the model's generation config says otherwise:
 # XL-Sum's published settings, a sensible news default for any seq2seq summarizer.
@@ -117,7 +117,7 @@ class Summarizer:
         gen.max_length = None
         # models.beam decodes when the model's generation config allows it (mT5 does; BART-CNN's
         # forced first token does not), with the card's length penalty and early stopping.
-        from models.beam import SearchSettings, supports
+        from tarjama.models.beam import SearchSettings, supports
 
         self._search = None
         if supports(self._model) is None:
@@ -166,7 +166,7 @@ class Summarizer:
                               max_items=self.decoding.max_batch_size)
 
     def _generate(self, inputs: list[list[int]], bounds: list[int]) -> list[SegmentOutput]:
-        from models.beam import pad_batch, search
+        from tarjama.models.beam import pad_batch, search
 
         d = self.decoding
         ids, mask = pad_batch(inputs, self._pad, self.loaded.device)

@@ -16,8 +16,8 @@ import tempfile
 from pathlib import Path
 from typing import Iterable
 
-from models.registry import ModelSpec
-from nlp.errors import UsageError
+from tarjama.models.registry import ModelSpec
+from tarjama.nlp.errors import UsageError
 
 log = logging.getLogger(__name__)
 

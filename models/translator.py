@@ -12,9 +12,9 @@ import math
 from dataclasses import asdict, dataclass
 from typing import Any, Protocol, Sequence
 
-from models.loading import LoadedModel
-from nlp.document import SegmentOutput
-from nlp.packing import budget_batches
+from tarjama.models.loading import LoadedModel
+from tarjama.nlp.document import SegmentOutput
+from tarjama.nlp.packing import budget_batches
 
 
 @dataclass(frozen=True)
@@ -72,7 +72,7 @@ class TorchEngine:
     name = "torch"
 
     def __init__(self, loaded: LoadedModel) -> None:
-        from models.beam import SearchSettings, supports
+        from tarjama.models.beam import SearchSettings, supports
 
         self._model = loaded.model
         self._device = loaded.device
@@ -86,7 +86,7 @@ class TorchEngine:
     ) -> list[list[int]]:
         import torch
 
-        from models.beam import pad_batch, search
+        from tarjama.models.beam import pad_batch, search
 
         ids, mask = pad_batch(inputs, self._pad, self._device)
         if self._settings is not None:

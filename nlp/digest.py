@@ -27,14 +27,14 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Mapping, Protocol, Sequence
 
-from nlp.document import SegmentOutput, SegmentTranslator, paragraph_sentences, translate_lines
-from nlp.errors import InputError, TarjamaError
-from nlp.extract import extract_html, extract_page, read_article_file, strip_boilerplate, text_paragraphs
-from nlp.feeds import (Fetched, FetchLimits, Item, SourceFailure, canonical_url, content_hash,
+from tarjama.nlp.document import SegmentOutput, SegmentTranslator, paragraph_sentences, translate_lines
+from tarjama.nlp.errors import InputError, TarjamaError
+from tarjama.nlp.extract import extract_html, extract_page, read_article_file, strip_boilerplate, text_paragraphs
+from tarjama.nlp.feeds import (Fetched, FetchLimits, Item, SourceFailure, canonical_url, content_hash,
                        fetch_url, parse_published)
-from nlp.journal import ContentCache, Journal, cache_key
-from nlp.script import count_scripts
-from nlp.textio import Line
+from tarjama.nlp.journal import ContentCache, Journal, cache_key
+from tarjama.nlp.script import count_scripts
+from tarjama.nlp.textio import Line
 
 __all__ = [
     "AbstractiveSummarizer", "CachingTranslator", "DigestOptions", "DigestStats",
@@ -170,7 +170,7 @@ class ExtractiveSummarizer:
         return {"summarizer": self.algorithm, "sentences": self.sentences}
 
     def summarize_many(self, texts: list[str], lang: str) -> list[list[str]]:
-        from nlp.summarize import SummaryLength, extract, lead
+        from tarjama.nlp.summarize import SummaryLength, extract, lead
 
         pick = extract if self.algorithm == "lexrank" else lead
         length = SummaryLength(sentences=self.sentences)
@@ -203,7 +203,7 @@ class AbstractiveSummarizer:
         return {"summarizer": "abstractive", **(describe(self._model(lang)) or {})}
 
     def summarize_many(self, texts: list[str], lang: str) -> list[list[str]]:
-        from nlp.mapreduce import map_reduce
+        from tarjama.nlp.mapreduce import map_reduce
 
         model = self._model(lang)
         units = [[s.text for line in text_paragraphs(t) for s in paragraph_sentences(line)] for t in texts]

@@ -12,11 +12,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Iterable, Iterator, Protocol, Sequence
 
-from nlp.normalize import normalize
-from nlp.packing import split_to_budget
-from nlp.script import passthrough_reason
-from nlp.segment import Span, split_sentences
-from nlp.textio import Line
+from tarjama.nlp.normalize import normalize
+from tarjama.nlp.packing import split_to_budget
+from tarjama.nlp.script import passthrough_reason
+from tarjama.nlp.segment import Span, split_sentences
+from tarjama.nlp.textio import Line
 
 
 @dataclass(frozen=True, slots=True)

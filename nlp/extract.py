@@ -18,12 +18,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Iterator
 
-from nlp.errors import InputError
-from nlp.normalize import fold_for_matching
+from tarjama.nlp.errors import InputError
+from tarjama.nlp.normalize import fold_for_matching
 
 if TYPE_CHECKING:
-    from nlp.feeds import FetchLimits
-    from nlp.textio import TextSource
+    from tarjama.nlp.feeds import FetchLimits
+    from tarjama.nlp.textio import TextSource
 
 __all__ = ["HTML_SUFFIXES", "Extracted", "extract_html", "extract_page", "html_fragment_text",
            "is_full_page", "is_url", "open_article_source", "read_article_file", "strip_boilerplate",
@@ -132,7 +132,7 @@ def read_article_file(path: Path) -> Extracted:
         raise InputError(f"invalid UTF-8 at byte {exc.start}; convert it to UTF-8 first") from None
     if "\x00" in text:
         raise InputError("looks like a binary file (NUL byte); expected UTF-8 text")
-    from nlp.document import is_title
+    from tarjama.nlp.document import is_title
 
     paragraphs = text_paragraphs(text)
     if not paragraphs:
@@ -234,10 +234,10 @@ def open_article_source(source: str, limits: "FetchLimits | None" = None, *,
     `drop_boilerplate` also removes bylines, "read also" links and share rows: a summary has
     no use for them, while a translation keeps whatever the article's text holds.
     """
-    from nlp.textio import open_text_source, text_source_from_string
+    from tarjama.nlp.textio import open_text_source, text_source_from_string
 
     if is_url(source):
-        from nlp.feeds import FetchLimits, fetch_url
+        from tarjama.nlp.feeds import FetchLimits, fetch_url
 
         page = fetch_url(source, limits or FetchLimits())
         try:

@@ -28,9 +28,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Mapping, Sequence
 
-from nlp.errors import InputError
-from nlp.extract import HTML_SUFFIXES, is_url
-from nlp.normalize import fold_for_matching
+from tarjama.nlp.errors import InputError
+from tarjama.nlp.extract import HTML_SUFFIXES, is_url
+from tarjama.nlp.normalize import fold_for_matching
 
 __all__ = [
     "FetchLimits", "Fetched", "Item", "Source", "SourceFailure", "canonical_url", "content_hash",
@@ -395,7 +395,7 @@ def _plain(text: str | None) -> str:
         return ""
     if "<" not in text and "&" not in text:
         return " ".join(text.split())
-    from nlp.extract import html_fragment_text
+    from tarjama.nlp.extract import html_fragment_text
 
     return " ".join(html_fragment_text(text).split())
 

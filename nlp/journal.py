@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator, Mapping, Sequence
 
-from nlp.errors import InputError
+from tarjama.nlp.errors import InputError
 
 __all__ = ["ContentCache", "Journal", "JournalState", "cache_key", "cache_path_for", "dumps_line",
            "errors_path_for", "lock_path_for", "read_records", "record_keys", "recover_torn_tail"]

@@ -17,9 +17,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol, Sequence
 
-from nlp.document import SegmentOutput
-from nlp.packing import pack_spans, split_to_budget
-from nlp.segment import Span
+from tarjama.nlp.document import SegmentOutput
+from tarjama.nlp.packing import pack_spans, split_to_budget
+from tarjama.nlp.segment import Span
 
 __all__ = ["ChunkRecord", "MapReduceResult", "TextSummarizer", "map_reduce"]
 

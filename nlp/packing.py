@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from typing import Callable, Sequence
 
-from nlp.segment import Span
+from tarjama.nlp.segment import Span
 
 CountTokens = Callable[[str], int]
 

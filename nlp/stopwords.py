@@ -10,7 +10,7 @@ after :func:`nlp.normalize.fold_for_matching`, so alef, yeh and teh-marbuta vari
 
 from __future__ import annotations
 
-from nlp.normalize import fold_for_matching
+from tarjama.nlp.normalize import fold_for_matching
 
 __all__ = ["ARABIC", "ENGLISH", "is_stop_word"]
 

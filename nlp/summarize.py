@@ -25,11 +25,11 @@ from typing import Callable, Iterable, Sequence
 
 import numpy as np
 
-from nlp.document import is_title, paragraph_sentences
-from nlp.normalize import fold_for_matching
-from nlp.script import SCRIPT_OF_LANG, count_scripts
-from nlp.stopwords import is_stop_word
-from nlp.textio import Line
+from tarjama.nlp.document import is_title, paragraph_sentences
+from tarjama.nlp.normalize import fold_for_matching
+from tarjama.nlp.script import SCRIPT_OF_LANG, count_scripts
+from tarjama.nlp.stopwords import is_stop_word
+from tarjama.nlp.textio import Line
 
 __all__ = [
     "DocSentence", "Document", "ExtractiveSummary", "SummaryLength", "extract", "lead",

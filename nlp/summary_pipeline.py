@@ -20,15 +20,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol, Sequence
 
-from nlp.document import SegmentTranslator, paragraph_sentences, translate_lines
-from nlp.errors import UsageError
-from nlp.mapreduce import MapReduceResult, TextSummarizer, map_reduce
-from nlp.script import SCRIPT_OF_LANG, count_scripts, is_mostly_script
-from nlp.summarize import (
+from tarjama.nlp.document import SegmentTranslator, paragraph_sentences, translate_lines
+from tarjama.nlp.errors import UsageError
+from tarjama.nlp.mapreduce import MapReduceResult, TextSummarizer, map_reduce
+from tarjama.nlp.script import SCRIPT_OF_LANG, count_scripts, is_mostly_script
+from tarjama.nlp.summarize import (
     MIN_SENTENCES_TO_SUMMARIZE, Document, ExtractiveSummary, SummaryLength, extract, lead,
     repeated_sentences, word_count,
 )
-from nlp.textio import Line
+from tarjama.nlp.textio import Line
 
 __all__ = ["METHODS", "STRATEGIES", "ModelSource", "SummaryFlags", "SummaryPlan",
            "SummaryResult", "SummarySentence", "resolve_plan", "summarize_document"]

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Iterator
 
-from nlp.errors import InputError
+from tarjama.nlp.errors import InputError
 
 _CHUNK = 1 << 20
 _BOM = b"\xef\xbb\xbf"

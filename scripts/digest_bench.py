@@ -40,7 +40,7 @@ TARJAMA = [sys.executable, "-c", "from cli import run; run()"]
 
 
 def ntrex_feed(data_dir: Path, lang: str) -> tuple[bytes, int]:
-    from eval.datasets import load_dataset
+    from tarjama.eval.datasets import load_dataset
 
     name = "ntrex128-headlines" if lang == "ar" else "ntrex128-headlines-en"
     data = load_dataset(name, data_dir=data_dir)
@@ -133,8 +133,8 @@ def main() -> int:
         if args.lang == "ar" and model is None:
             if not args.synthetic:
                 parser.error("Arabic items are translated: give --model DIR or --synthetic")
-            from models.registry import get_spec
-            from models.synthetic import build_synthetic_marian
+            from tarjama.models.registry import get_spec
+            from tarjama.models.synthetic import build_synthetic_marian
 
             texts = feed.decode("utf-8").replace("<", "\n<").splitlines()
             model = str(build_synthetic_marian(get_spec("opus-mt-ar-en"), texts, root / "model"))

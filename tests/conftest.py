@@ -22,13 +22,13 @@ def shared_data() -> Path:
 
 @pytest.fixture(scope="session")
 def tiny_marian(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from tests.tiny import build_marian
+    from tiny import build_marian
 
     return build_marian(tmp_path_factory.mktemp("tiny-marian-ar-en"))
 
 
 @pytest.fixture(scope="session")
 def tiny_marian_pickle(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from tests.tiny import build_marian
+    from tiny import build_marian
 
     return build_marian(tmp_path_factory.mktemp("tiny-marian-pickle"), safetensors=False)

@@ -17,8 +17,8 @@ from xml.sax.saxutils import escape
 
 import pytest
 
-from nlp.document import SegmentOutput, paragraph_sentences
-from nlp.extract import text_paragraphs
+from tarjama.nlp.document import SegmentOutput, paragraph_sentences
+from tarjama.nlp.extract import text_paragraphs
 
 
 # Billion laughs: 10^7 copies of 50 bytes if expanded.

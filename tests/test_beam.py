@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.tiny import CORPUS_AR
+from tiny import CORPUS_AR
 
 torch = pytest.importorskip("torch")
 
@@ -45,7 +45,7 @@ TEXTS = CORPUS_AR + [CORPUS_AR[0] + " " + CORPUS_AR[1], "المدينة", CORPUS
 ])
 def test_same_tokens_as_generate(marian, beams: int, max_new: int, min_new: int,  # type: ignore[no-untyped-def]
                                  no_repeat: int) -> None:
-    from models.beam import SearchSettings, search, supports
+    from tarjama.models.beam import SearchSettings, search, supports
 
     model, tokenizer = marian
     assert supports(model) is None
@@ -63,7 +63,7 @@ def test_same_tokens_as_generate(marian, beams: int, max_new: int, min_new: int,
 
 
 def test_length_penalty_and_early_stopping_follow_generate(marian) -> None:  # type: ignore[no-untyped-def]
-    from models.beam import SearchSettings, search
+    from tarjama.models.beam import SearchSettings, search
 
     model, tokenizer = marian
     enc = _inputs(tokenizer, TEXTS)
@@ -83,7 +83,7 @@ def test_length_penalty_and_early_stopping_follow_generate(marian) -> None:  # t
 
 def test_each_row_is_decoded_as_if_alone(marian) -> None:  # type: ignore[no-untyped-def]
     """Per-row bounds: a row's output does not depend on its batch-mates' lengths."""
-    from models.beam import SearchSettings, search
+    from tarjama.models.beam import SearchSettings, search
 
     model, tokenizer = marian
     settings = SearchSettings.from_model(model)
@@ -98,7 +98,7 @@ def test_each_row_is_decoded_as_if_alone(marian) -> None:  # type: ignore[no-unt
 
 
 def test_unsupported_settings_are_named(marian) -> None:  # type: ignore[no-untyped-def]
-    from models.beam import supports
+    from tarjama.models.beam import supports
 
     model, _ = marian
     saved = model.generation_config.repetition_penalty
@@ -113,7 +113,7 @@ def test_unsupported_settings_are_named(marian) -> None:  # type: ignore[no-unty
 def test_repeated_ngram_bans_equal_transformers(n: int) -> None:
     from transformers import NoRepeatNGramLogitsProcessor
 
-    from models.beam import _ban_repeated_ngrams
+    from tarjama.models.beam import _ban_repeated_ngrams
 
     generator = torch.Generator().manual_seed(n)
     for length in (1, 2, 3, 4, 7, 25):
@@ -127,8 +127,8 @@ def test_repeated_ngram_bans_equal_transformers(n: int) -> None:
 def test_mt5_with_xlsum_settings_matches_generate(tmp_path_factory: pytest.TempPathFactory) -> None:
     from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
 
-    from models.beam import SearchSettings, search
-    from tests.tiny import build_mt5
+    from tarjama.models.beam import SearchSettings, search
+    from tiny import build_mt5
 
     path = build_mt5(tmp_path_factory.mktemp("beam-mt5"), n_positions=64)
     tokenizer = AutoTokenizer.from_pretrained(path)

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from cli import app
+from tarjama.cli import app
 
 runner = CliRunner()
 SAMPLE = Path(__file__).resolve().parents[1] / "samples" / "article.ar.txt"
@@ -36,7 +36,7 @@ def test_bench_runs_and_forces_equal_work(tiny_marian: Path, tmp_path: Path) -> 
 
 
 def test_ntrex_workload_builds_articles(shared_data: Path) -> None:
-    from eval.bench import ntrex_workload
+    from tarjama.eval.bench import ntrex_workload
 
     workload = ntrex_workload(shared_data, 2)
     assert len(workload.articles) == 2
@@ -52,9 +52,9 @@ def test_bench_needs_a_model_or_synthetic() -> None:
 def test_synthetic_model_has_the_registry_architecture(tmp_path: Path) -> None:
     from transformers import AutoConfig, AutoTokenizer
 
-    from models.registry import REGISTRY
-    from models.synthetic import build_synthetic_marian
-    from tests.tiny import CORPUS_AR, CORPUS_EN
+    from tarjama.models.registry import REGISTRY
+    from tarjama.models.synthetic import build_synthetic_marian
+    from tiny import CORPUS_AR, CORPUS_EN
 
     spec = REGISTRY["opus-mt-ar-en"]
     path = build_synthetic_marian(spec, (CORPUS_AR + CORPUS_EN) * 30, tmp_path / "syn")
@@ -85,7 +85,7 @@ def test_fast_paths_translate_the_same_document(tiny_marian: Path, tmp_path: Pat
 
 
 def test_quality_against_references_reports_deltas_and_significance() -> None:
-    from eval.bench import reference_scores
+    from tarjama.eval.bench import reference_scores
 
     refs = ["the plant opened on monday", "the minister spoke to reporters", "costs fell sharply"] * 8
     outputs = {

@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from cli import app
-from nlp.errors import ExitCode
-from nlp.journal import Journal
-from tests.digest_helpers import (BOMB, EN_SENTENCES, Entry, LocalServer, Route, ar_article, article_page,
+from tarjama.cli import app
+from tarjama.nlp.errors import ExitCode
+from tarjama.nlp.journal import Journal
+from digest_helpers import (BOMB, EN_SENTENCES, Entry, LocalServer, Route, ar_article, article_page,
                                   atom, en_article, local_server, rss, utc)  # noqa: F401
 
 REPO = Path(__file__).resolve().parents[1]
@@ -159,7 +159,7 @@ def slow_feed(server: LocalServer) -> str:
 def start(url: str, out: Path) -> subprocess.Popen:
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "no_proxy": "127.0.0.1", "NO_PROXY": "127.0.0.1"}
     return subprocess.Popen(
-        [sys.executable, "-m", "cli", "digest", url, "-o", str(out), "--fetch-articles",
+        [sys.executable, "-m", "tarjama", "digest", url, "-o", str(out), "--fetch-articles",
          "--batch-size", "3", "--fetch-workers", "1", "--no-progress"],
         cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
     )

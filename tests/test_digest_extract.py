@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from nlp.errors import InputError
-from nlp.extract import (extract_html, extract_page, html_fragment_text, read_article_file,
+from tarjama.nlp.errors import InputError
+from tarjama.nlp.extract import (extract_html, extract_page, html_fragment_text, read_article_file,
                          strip_boilerplate)
-from tests.digest_helpers import AR_SENTENCES, article_page
+from digest_helpers import AR_SENTENCES, article_page
 
 
 def test_fragment_keeps_paragraphs_and_drops_scripts() -> None:

@@ -7,10 +7,10 @@ import time
 from pathlib import Path
 import pytest
 
-from nlp.errors import InputError
-from nlp.feeds import (FetchLimits, Item, SourceFailure, canonical_url, content_hash, fetch_url,
+from tarjama.nlp.errors import InputError
+from tarjama.nlp.feeds import (FetchLimits, Item, SourceFailure, canonical_url, content_hash, fetch_url,
                        iter_items, parse_feed, resolve_sources, screen_xml)
-from tests.digest_helpers import (BOMB, XXE, Entry, LocalServer, Route, atom, local_server,  # noqa: F401
+from digest_helpers import (BOMB, XXE, Entry, LocalServer, Route, atom, local_server,  # noqa: F401
                                   rss, utc)
 
 LIMITS = FetchLimits(timeout=5, max_bytes=200_000, max_redirects=2)

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from nlp.errors import InputError
-from nlp.journal import (ContentCache, Journal, cache_key, dumps_line, read_records,
+from tarjama.nlp.errors import InputError
+from tarjama.nlp.journal import (ContentCache, Journal, cache_key, dumps_line, read_records,
                          recover_torn_tail)
 
 

@@ -8,12 +8,12 @@ from typing import Any
 
 import pytest
 
-from nlp.digest import (DigestOptions, DigestStats, ExtractiveSummarizer, detect_language,
+from tarjama.nlp.digest import (DigestOptions, DigestStats, ExtractiveSummarizer, detect_language,
                         run_digest, summary_sentences)
-from nlp.errors import InputError, ModelNotFoundError
-from nlp.feeds import Fetched, Item, SourceFailure
-from nlp.journal import ContentCache, Journal, read_records
-from tests.digest_helpers import (AR_SENTENCES, FakeTranslator, LeadSummarizer, ar_article,
+from tarjama.nlp.errors import InputError, ModelNotFoundError
+from tarjama.nlp.feeds import Fetched, Item, SourceFailure
+from tarjama.nlp.journal import ContentCache, Journal, read_records
+from digest_helpers import (AR_SENTENCES, FakeTranslator, LeadSummarizer, ar_article,
                                   article_page, en_article)
 
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from cli import app
-from nlp.errors import ExitCode
+from tarjama.cli import app
+from tarjama.nlp.errors import ExitCode
 
 runner = CliRunner()
 SACREBLEU = Path(sys.executable).with_name("sacrebleu")

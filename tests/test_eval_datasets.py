@@ -13,7 +13,7 @@ from typing import Iterator
 
 import pytest
 
-from eval.datasets import (
+from tarjama.eval.datasets import (
     REGISTRY,
     DataFile,
     DatasetSpec,
@@ -25,8 +25,8 @@ from eval.datasets import (
     load_plain,
     sha256_file,
 )
-from eval.textio import read_lines
-from nlp.errors import DataError, ExitCode, InputError
+from tarjama.eval.textio import read_lines
+from tarjama.nlp.errors import DataError, ExitCode, InputError
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 needs_data = pytest.mark.skipif(not (SHARED / "flores200").is_dir() or

@@ -13,8 +13,8 @@ import pytest
 from rich.console import Console
 from rich.table import Table
 
-from eval.datasets import Dataset, Segment
-from eval.report import (
+from tarjama.eval.datasets import Dataset, Segment
+from tarjama.eval.report import (
     comparison_table,
     find_runs,
     render_html,
@@ -23,11 +23,11 @@ from eval.report import (
     scores_table,
     write_report,
 )
-from eval.run import run_benchmark
-from eval.scoring import score_texts
-from eval.significance import compare_systems
-from eval.metrics import build_metrics
-from nlp.errors import DataError, InputError
+from tarjama.eval.run import run_benchmark
+from tarjama.eval.scoring import score_texts
+from tarjama.eval.significance import compare_systems
+from tarjama.eval.metrics import build_metrics
+from tarjama.nlp.errors import DataError, InputError
 
 AR_SRC = ["قال الرئيس إن الاقتصاد ينمو <بسرعة> & بثبات", "ذهب الولد إلى المدرسة", "الكتاب في البيت",
           "وصلت الطائرة متأخرة", "انتهى الاجتماع مساء أمس"]

@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from eval.datasets import Dataset, Segment, load_dataset
-from eval.run import System, run_benchmark
-from eval.scoring import ScoreReport, score_files
-from nlp.errors import DataError
+from tarjama.eval.datasets import Dataset, Segment, load_dataset
+from tarjama.eval.run import System, run_benchmark
+from tarjama.eval.scoring import ScoreReport, score_files
+from tarjama.nlp.errors import DataError
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 needs_data = pytest.mark.skipif(not (SHARED / "flores200").is_dir() or

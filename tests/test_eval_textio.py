@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from eval.textio import check_same_length, read_lines, split_lines, write_lines
-from nlp.errors import DataError, ExitCode, InputError
+from tarjama.eval.textio import check_same_length, read_lines, split_lines, write_lines
+from tarjama.nlp.errors import DataError, ExitCode, InputError
 
 
 def test_lines_split_like_sacrebleu_cli(tmp_path: Path) -> None:

@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from cli import app
-from models.loading import LoadOptions, locate, resolve_model
-from models.registry import REGISTRY
-from nlp.errors import ExitCode, ModelNotDownloadedError
+from tarjama.cli import app
+from tarjama.models.loading import LoadOptions, locate, resolve_model
+from tarjama.models.registry import REGISTRY
+from tarjama.nlp.errors import ExitCode, ModelNotDownloadedError
 
 runner = CliRunner()
 

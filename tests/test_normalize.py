@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from nlp.normalize import Normalized, fold_for_matching, normalize
+from tarjama.nlp.normalize import Normalized, fold_for_matching, normalize
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 

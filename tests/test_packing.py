@@ -3,8 +3,8 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from nlp.packing import pack_spans, split_to_budget
-from nlp.segment import Span
+from tarjama.nlp.packing import pack_spans, split_to_budget
+from tarjama.nlp.segment import Span
 
 
 def words(text: str) -> int:

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from nlp.segment import Span, split_paragraphs, split_sentences, split_sentences_text
+from tarjama.nlp.segment import Span, split_paragraphs, split_sentences, split_sentences_text
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 

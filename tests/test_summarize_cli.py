@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from cli import app
-from tests.cli_helpers import one_line_error
-from models.registry import REGISTRY
-from nlp.errors import ExitCode
-from tests.tiny import CORPUS_AR
+from tarjama.cli import app
+from cli_helpers import one_line_error
+from tarjama.models.registry import REGISTRY
+from tarjama.nlp.errors import ExitCode
+from tiny import CORPUS_AR
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE = REPO / "samples" / "article.ar.txt"
@@ -33,7 +33,7 @@ def ok_json(*args: str, input: str | bytes | None = None) -> dict:
 
 @pytest.fixture(scope="module")
 def tiny_mt5(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from tests.tiny import build_mt5
+    from tiny import build_mt5
 
     return build_mt5(tmp_path_factory.mktemp("tiny-mt5"), n_positions=64)
 
@@ -49,7 +49,7 @@ def long_article(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def sample_sentences() -> list[str]:
-    from nlp.document import paragraph_sentences
+    from tarjama.nlp.document import paragraph_sentences
 
     return [s.text for line in SAMPLE.read_text(encoding="utf-8").splitlines()[1:]
             for s in paragraph_sentences(line)]

@@ -10,11 +10,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from nlp.summarize import (
+from tarjama.nlp.summarize import (
     ExtractiveSummary, SummaryLength, extract, lead, rank_sentences, read_document,
     repeated_sentences, sentence_terms, word_count,
 )
-from nlp.textio import Line
+from tarjama.nlp.textio import Line
 
 
 def lines_of(*texts: str) -> list[Line]:

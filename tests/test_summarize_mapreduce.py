@@ -6,12 +6,12 @@ from typing import Sequence
 
 import pytest
 
-from nlp.document import SegmentOutput
-from nlp.errors import UsageError
-from nlp.mapreduce import map_bound, map_reduce
-from nlp.summarize import SummaryLength, read_document
-from nlp.summary_pipeline import resolve_plan, summarize_document
-from nlp.textio import Line
+from tarjama.nlp.document import SegmentOutput
+from tarjama.nlp.errors import UsageError
+from tarjama.nlp.mapreduce import map_bound, map_reduce
+from tarjama.nlp.summarize import SummaryLength, read_document
+from tarjama.nlp.summary_pipeline import resolve_plan, summarize_document
+from tarjama.nlp.textio import Line
 
 
 class WordSummarizer:

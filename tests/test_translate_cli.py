@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from cli import app
-from tests.cli_helpers import one_line_error
-from nlp.errors import ExitCode
+from tarjama.cli import app
+from cli_helpers import one_line_error
+from tarjama.nlp.errors import ExitCode
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE = REPO / "samples" / "article.ar.txt"
@@ -102,7 +102,7 @@ def test_long_sentence_is_split_not_truncated(tiny_marian: Path, tmp_path: Path)
 def test_subprocess_real_console_script(tiny_marian: Path) -> None:
     env = {**os.environ, "HF_HUB_OFFLINE": "1"}
     proc = subprocess.run(
-        [sys.executable, "-m", "cli", "translate", "-", "--model", str(tiny_marian), "-f", "json"],
+        [sys.executable, "-m", "tarjama", "translate", "-", "--model", str(tiny_marian), "-f", "json"],
         input=SAMPLE.read_bytes(), capture_output=True, env=env, cwd=REPO, timeout=300,
     )
     assert proc.returncode == 0, proc.stderr.decode()
@@ -115,7 +115,7 @@ def _peak_rss_mb(args: list[str], stdin_path: Path) -> float:
     """Run the CLI in a child process and return its peak resident memory."""
     code = (
         "import resource, subprocess, sys;"
-        f"p = subprocess.run({[sys.executable, '-m', 'cli', *args]!r}, stdin=open({str(stdin_path)!r}, 'rb'),"
+        f"p = subprocess.run({[sys.executable, '-m', 'tarjama', *args]!r}, stdin=open({str(stdin_path)!r}, 'rb'),"
         " stdout=subprocess.DEVNULL, stderr=subprocess.PIPE);"
         "sys.stderr.write(p.stderr.decode()[-2000:]); assert p.returncode == 0, p.returncode;"
         "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)"

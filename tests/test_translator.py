@@ -2,8 +2,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from models.loading import LoadOptions, load, resolve_model
-from models.translator import DecodingConfig, Translator, find_loop
+from tarjama.models.loading import LoadOptions, load, resolve_model
+from tarjama.models.translator import DecodingConfig, Translator, find_loop
 
 
 def test_find_loop() -> None:

@@ -1,0 +1,109 @@
+"""What gets installed: one `tarjama` import name, from a wheel and from the editable checkout.
+
+The repository root is mapped to the package `tarjama` (pyproject.toml's package-dir), a layout
+whose pitfalls show only after installing: a generic top-level name leaking into site-packages,
+or one file imported under two module names.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import pkgutil
+import shutil
+import subprocess
+import sys
+import sysconfig
+import zipfile
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def test_every_module_is_imported_under_tarjama_only() -> None:
+    import tarjama
+
+    for info in pkgutil.walk_packages(tarjama.__path__, prefix="tarjama."):
+        if not info.name.endswith("__main__"):  # that one runs the command line
+            importlib.import_module(info.name)
+    for generic in ("cli", "models", "nlp", "eval", "api", "errors"):
+        assert generic not in sys.modules, f"{generic} was imported as a top-level module"
+    inside = []
+    for name, module in list(sys.modules.items()):
+        path = getattr(module, "__file__", None)
+        if not path or not os.path.isabs(path):  # torch.ops and friends carry bare file names
+            continue
+        try:
+            relative = Path(path).resolve().relative_to(REPO)
+        except ValueError:
+            continue
+        if relative.parts[0] in ("tests", ".venv"):
+            continue
+        inside.append((name, str(relative)))
+    assert inside, "no module of the checkout was imported"
+    stray = [(name, rel) for name, rel in inside if name != "tarjama" and not name.startswith("tarjama.")]
+    assert not stray, f"checkout files imported under other names: {stray}"
+    assert Path(tarjama.__file__).resolve() == REPO / "__init__.py"
+
+
+def _tracked_copy(dest: Path) -> Path:
+    """The files a fresh clone has (tracked, plus new ones not ignored), copied to `dest`."""
+    listed = subprocess.run(["git", "ls-files", "-co", "--exclude-standard", "-z"], cwd=REPO,
+                            capture_output=True, check=True).stdout.decode().split("\0")
+    for name in filter(None, listed):
+        source = REPO / name
+        if source.is_file():
+            target = dest / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target)
+    return dest
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="needs git to list the checkout's files")
+def test_wheel_installs_only_tarjama_and_runs_outside_the_checkout(tmp_path: Path) -> None:
+    source = _tracked_copy(tmp_path / "src")
+    dist = tmp_path / "dist"
+    subprocess.run([sys.executable, "-m", "pip", "wheel", str(source), "--no-deps",
+                    "--no-build-isolation", "-q", "-w", str(dist)], check=True, cwd=tmp_path)
+    (wheel,) = dist.glob("tarjama-*.whl")
+    with zipfile.ZipFile(wheel) as archive:
+        names = archive.namelist()
+        info = next(n for n in names if n.endswith(".dist-info/top_level.txt"))
+        assert archive.read(info).decode().split() == ["tarjama"]
+    tops = {n.split("/")[0] for n in names}
+    assert tops == {"tarjama", info.split("/")[0]}, tops
+    for expected in ("tarjama/__init__.py", "tarjama/cli.py", "tarjama/models/loading.py",
+                     "tarjama/nlp/segment.py", "tarjama/eval/scoring.py"):
+        assert expected in names
+    assert not any(n.startswith("tarjama/tests/") or n.startswith("tarjama/scripts/") for n in names)
+
+    # A fresh venv with the wheel; its dependencies are borrowed from this environment through a
+    # path entry (not a site dir, so this checkout's editable finder is not installed there).
+    fresh = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(fresh)], check=True)
+    python = fresh / "bin" / "python"
+    site = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+    (Path(site) / "_deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    subprocess.run([sys.executable, "-m", "pip", "--python", str(python), "install", "-q",
+                    "--no-deps", "--no-index", str(wheel)], check=True)
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    probe = subprocess.run(
+        [str(python), "-c",
+         "import importlib.util, tarjama, tarjama.models.registry, tarjama.nlp.segment;"
+         "print(tarjama.__file__);"
+         "print([m for m in ('cli', 'models', 'nlp', 'eval') if importlib.util.find_spec(m)])"],
+        cwd=outside, capture_output=True, text=True, env=env)
+    assert probe.returncode == 0, probe.stderr
+    location, generic = probe.stdout.splitlines()
+    assert Path(location).resolve().is_relative_to(fresh.resolve())
+    assert generic == "[]"
+    for command in ([str(fresh / "bin" / "tarjama"), "--help"],
+                    [str(python), "-m", "tarjama", "--version"]):
+        done = subprocess.run(command, cwd=outside, capture_output=True, text=True, env=env)
+        assert done.returncode == 0, done.stderr
+        assert "tarjama" in done.stdout
