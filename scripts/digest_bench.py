@@ -36,7 +36,7 @@ from pathlib import Path
 from xml.sax.saxutils import escape
 
 REPO = Path(__file__).resolve().parents[1]
-TARJAMA = [sys.executable, "-c", "from cli import run; run()"]
+TARJAMA = [sys.executable, "-c", "from tarjama.cli import run; run()"]
 
 
 def ntrex_feed(data_dir: Path, lang: str) -> tuple[bytes, int]:
