@@ -11,7 +11,6 @@ import json
 import logging
 import os
 import sys
-import tempfile
 from contextlib import contextmanager
 from enum import Enum
 from pathlib import Path
@@ -19,7 +18,9 @@ from typing import Any, Callable, Iterator, Optional, TextIO, TypeVar
 
 import typer
 
-from tarjama.nlp.errors import ExitCode, InputError, TarjamaError, UsageError
+from tarjama import __version__
+from tarjama.errors import ExitCode, TarjamaError, UsageError
+from tarjama.outputs import output_stream
 
 log = logging.getLogger("tarjama")
 
@@ -37,15 +38,6 @@ eval_app = typer.Typer(help="Score outputs, compare systems, run benchmarks, wri
 app.add_typer(eval_app, name="eval")
 
 F = TypeVar("F", bound=Callable[..., Any])
-
-
-def _version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version("tarjama")
-    except PackageNotFoundError:
-        return "0+unknown"
 
 
 def handled(func: F) -> F:
@@ -67,7 +59,7 @@ def handled(func: F) -> F:
             raise typer.Exit(0) from None
         except (typer.Exit, typer.Abort, SystemExit):
             raise
-        except Exception as exc:  # a bug: say so in one line; --debug shows the traceback
+        except Exception as exc:  # a bug: say so in one line; TARJAMA_DEBUG=1 shows the traceback
             if os.environ.get("TARJAMA_DEBUG"):
                 raise
             typer.echo(
@@ -94,35 +86,13 @@ def main(
     for name in ("transformers", "huggingface_hub"):
         logging.getLogger(name).setLevel(level if verbose >= 2 else logging.ERROR)
     if version:
-        typer.echo(f"tarjama {_version()}")
+        typer.echo(f"tarjama {__version__}")
         raise typer.Exit(0)
 
 
 class OutputFormat(str, Enum):
     text = "text"
     json = "json"
-
-
-@contextmanager
-def output_stream(path: Optional[Path]) -> Iterator[TextIO]:
-    """stdout, or a file written atomically: a failed run never leaves a partial file behind."""
-    if path is None or str(path) == "-":
-        yield sys.stdout
-        sys.stdout.flush()
-        return
-    if path.is_dir():
-        raise InputError(f"{path}: is a directory; -o takes a file name")
-    parent = path.parent if str(path.parent) else Path(".")
-    if not parent.is_dir():
-        raise InputError(f"{path}: directory {parent} does not exist")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            yield handle
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 # Options shared by commands that run a model.
@@ -161,8 +131,8 @@ def translate(
 ) -> None:
     """Translate one article; paragraphs and their order are kept."""
     from tarjama.models.session import TranslationRequest, open_translator
-    from tarjama.nlp.document import DocumentStats, translate_lines
-    from tarjama.nlp.extract import open_article_source
+    from tarjama.nlp.translate import TranslationStats, translate_lines
+    from tarjama.news.sources import open_article_source
 
     request = TranslationRequest(
         source_lang=source_lang, target_lang=target_lang,
@@ -173,7 +143,7 @@ def translate(
     )
     with open_article_source(input) as source:
         translator = open_translator(request)
-        stats = DocumentStats()
+        stats = TranslationStats()
         paragraphs = translate_lines(source, translator, source_lang=source_lang, stats=stats)
         with output_stream(output) as out, _progress(source.lines, progress) as advance:
             if fmt is OutputFormat.json:
@@ -197,7 +167,7 @@ def translate(
 def _write_json(out: TextIO, paragraphs: Iterator[Any], provenance: dict[str, Any],
                 stats: Any, advance: Callable[[int], None]) -> None:
     # Streamed by hand so a long article never sits in memory as one JSON tree.
-    head = json.dumps({"tarjama_version": _version(), **provenance}, ensure_ascii=False, indent=1)
+    head = json.dumps({"tarjama_version": __version__, **provenance}, ensure_ascii=False, indent=1)
     out.write(head[:-2] + ',\n "paragraphs": [\n')
     for i, para in enumerate(paragraphs):
         out.write((",\n" if i else "") + json.dumps(para.to_json(), ensure_ascii=False))
@@ -232,7 +202,7 @@ def split(
 ) -> None:
     """Split text into sentences (Arabic-aware): the splitter the translator uses."""
     from tarjama.nlp.document import paragraph_sentences
-    from tarjama.nlp.textio import open_text_source
+    from tarjama.inputs import open_text_source
 
     with open_text_source(input) as source, output_stream(output) as out:
         first = True
@@ -294,9 +264,10 @@ def summarize(
     """
     from tarjama.models.registry import DEFAULT_CROSS_LINGUAL_STRATEGIES
     from tarjama.models.session import SummarizationRequest, SummaryModels, TranslationRequest
-    from tarjama.nlp.summarize import SummaryLength, read_document
-    from tarjama.nlp.extract import open_article_source
-    from tarjama.nlp.summary_pipeline import resolve_plan, summarize_document
+    from tarjama.nlp.extractive import SummaryLength
+    from tarjama.nlp.document import read_document
+    from tarjama.news.sources import open_article_source
+    from tarjama.nlp.summarize import resolve_plan, summarize_document
 
     plan = resolve_plan(
         source_lang, target_lang, method.value, strategy.value if strategy else None,
@@ -328,7 +299,7 @@ def summarize(
         log.warning("%s", warning)
     with output_stream(output) as out:
         if fmt is OutputFormat.json:
-            record = {"tarjama_version": _version(), "source": source.name,
+            record = {"tarjama_version": __version__, "source": source.name,
                       **result.to_json(models.provenance())}
             out.write(json.dumps(record, ensure_ascii=False, indent=1) + "\n")
         else:
@@ -426,7 +397,7 @@ def eval_compare(
 
     from tarjama.eval.report import comparison_table
     from tarjama.eval.scoring import compare_files
-    from tarjama.eval.textio import write_json
+    from tarjama.outputs import write_json
 
     cmp = compare_files(ref, systems, metrics=metrics, lang=lang, method=method,
                         n_samples=samples, seed=seed)
@@ -473,7 +444,8 @@ def eval_run(
     from tarjama.eval.datasets import load_dataset, load_plain
     from tarjama.eval.report import scores_table
     from tarjama.eval.run import run_benchmark
-    from tarjama.models.session import TranslationRequest, TranslationSystem, open_translator
+    from tarjama.eval.systems import TranslationSystem
+    from tarjama.models.session import TranslationRequest, open_translator
 
     if task not in ("translate", "summarize"):
         raise UsageError(f"--task {task!r}: use translate or summarize")
@@ -515,10 +487,11 @@ def _summarization_system(langs: tuple[str, str], method: str, strategy: Optiona
                           mt_revision: Optional[str], beams: Optional[int],
                           sentences: Optional[int], common: dict[str, Any]) -> Any:
     from tarjama.models.registry import DEFAULT_CROSS_LINGUAL_STRATEGIES
-    from tarjama.models.session import (SummarizationRequest, SummarizationSystem, SummaryModels,
+    from tarjama.eval.systems import SummarizationSystem
+    from tarjama.models.session import (SummarizationRequest, SummaryModels,
                                 TranslationRequest)
-    from tarjama.nlp.summarize import SummaryLength
-    from tarjama.nlp.summary_pipeline import resolve_plan
+    from tarjama.nlp.extractive import SummaryLength
+    from tarjama.nlp.summarize import resolve_plan
 
     plan = resolve_plan(langs[0], langs[1], method, strategy,
                         default_strategy=DEFAULT_CROSS_LINGUAL_STRATEGIES.get(langs),
@@ -607,10 +580,11 @@ def digest(
 
     Arabic titles and summaries are translated (English articles need no model). Rerun the same command to pick up new articles or finish an interrupted one; failures go to OUTPUT's .errors.jsonl (exit code 8).
     """
-    from tarjama.nlp.digest import DigestOptions, run_digest, stop_requested_on_signals
-    from tarjama.nlp.feeds import FetchLimits, iter_items, parse_published, resolve_sources
-    from tarjama.nlp.journal import ContentCache, Journal, cache_path_for
-    from tarjama.nlp.render import write_digest_pages
+    from tarjama.news.digest import DigestOptions, run_digest, stop_requested_on_signals
+    from tarjama.news.feeds import FetchLimits, iter_items, parse_published, resolve_sources
+    from tarjama.news.cache import ContentCache
+    from tarjama.news.journal import Journal, cache_path_for
+    from tarjama.news.render import write_digest_pages
 
     if not sources and not render:
         raise UsageError("give feeds, JSONL files or folders to digest (or only --render to render the output)")
@@ -669,17 +643,17 @@ def digest(
 
 def _digest_summarizer(method: str, sentences: int, summary_model: Optional[str],
                        request_args: dict[str, Any]) -> Any:
-    from tarjama.nlp.digest import AbstractiveSummarizer, ExtractiveSummarizer
+    from tarjama.news.digest import AbstractiveDigestSummarizer, ExtractiveDigestSummarizer
 
     if method != "abstractive":
-        return ExtractiveSummarizer(sentences, "lexrank" if method == "extractive" else "lead")
+        return ExtractiveDigestSummarizer(sentences, "lexrank" if method == "extractive" else "lead")
 
     def open_model(lang: str) -> Any:
         from tarjama.models.session import SummarizationRequest, open_summarizer
 
         return open_summarizer(SummarizationRequest(lang=lang, model=summary_model, **request_args))
 
-    return AbstractiveSummarizer(open_model)
+    return AbstractiveDigestSummarizer(open_model)
 
 
 @contextmanager

@@ -105,7 +105,7 @@ def ntrex_workload(data_dir: Optional[Path], docs: int) -> Workload:
 
 def folder_workload(path: Path, limit: Optional[int]) -> Workload:
     """Articles from a folder of .txt files or a JSONL file with a "text" field."""
-    from tarjama.nlp.errors import InputError
+    from tarjama.errors import InputError
 
     texts: list[str] = []
     if path.is_dir():
@@ -233,8 +233,8 @@ def _open(config: BenchConfig, system: str, force: bool) -> Any:
 
 def _run_tarjama(config: BenchConfig, system: str, articles: Sequence[Sequence[str]],
                  force: bool = True) -> SystemResult:
-    from tarjama.nlp.document import DocumentStats, translate_lines
-    from tarjama.nlp.textio import Line
+    from tarjama.nlp.translate import TranslationStats, translate_lines
+    from tarjama.nlp.document import Line
 
     started = time.perf_counter()
     translator = _open(config, system, force)
@@ -245,7 +245,7 @@ def _run_tarjama(config: BenchConfig, system: str, articles: Sequence[Sequence[s
         for paragraph in article:
             lines.append(Line(len(lines) + 1, 0, paragraph))
         lines.append(Line(len(lines) + 1, 0, ""))
-    stats = DocumentStats()
+    stats = TranslationStats()
     counted = _CountingTranslator(translator)
     outputs: list[str] = []
     first = 0.0
@@ -268,12 +268,12 @@ class _CountingTranslator:
         self.max_segment_tokens = inner.max_segment_tokens
         self.tokens = 0
 
-    def count_tokens(self, texts: Sequence[str]) -> list[int]:
-        return self.inner.count_tokens(texts)
+    def encode(self, texts: Sequence[str]) -> list[list[int]]:
+        return self.inner.encode(texts)
 
-    def translate(self, segments: Sequence[str]) -> list[Any]:
+    def translate(self, segments: Sequence[Any]) -> list[Any]:
         if self.inner.config.force_length:
-            self.tokens += sum(self.inner.bound(n) for n in self.inner.count_tokens(segments))
+            self.tokens += sum(self.inner.bound(len(s.ids)) for s in segments)
         outs = self.inner.translate(segments)
         if not self.inner.config.force_length:
             self.tokens += sum(o.output_tokens for o in outs)

@@ -27,7 +27,6 @@ import http.client
 import json
 import logging
 import os
-import secrets
 import urllib.error
 import urllib.request
 from collections import OrderedDict
@@ -36,8 +35,9 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Callable, Iterable, Mapping, Optional, Sequence
 
-from tarjama.eval.textio import atomic_write_text, check_same_length, decode_utf8, read_bytes, read_lines
-from tarjama.nlp.errors import DataError, InputError
+from tarjama.outputs import atomic_file, atomic_write_text
+from tarjama.inputs import check_same_length, decode_utf8, read_bytes, read_lines
+from tarjama.errors import DataError, InputError
 
 log = logging.getLogger(__name__)
 
@@ -335,28 +335,23 @@ def download_file(url: str, dest: Path, sha256: str, *, timeout: float = 60.0) -
     """Fetch ``url`` (http(s) or file://) to ``dest``, keeping it only if its sha256 matches."""
     dest = Path(dest)
     dest.parent.mkdir(parents=True, exist_ok=True)
-    tmp = dest.with_name(f".{dest.name}.{os.getpid()}.{secrets.token_hex(4)}.part")
     h = hashlib.sha256()
     log.info("downloading %s", url)
     try:
-        try:
-            with open(tmp, "xb") as out, urllib.request.urlopen(url, timeout=timeout) as resp:
-                for chunk in iter(lambda: resp.read(1 << 16), b""):
-                    h.update(chunk)
-                    out.write(chunk)
-        except urllib.error.HTTPError as exc:
-            raise DataError(f"could not download {url}: HTTP {exc.code} {exc.reason}; "
-                            "pass --data-dir with a local copy") from None
-        except (urllib.error.URLError, http.client.HTTPException, OSError) as exc:
-            reason = getattr(exc, "reason", None) or exc
-            raise DataError(f"could not download {url}: {reason}; "
-                            "pass --data-dir with a local copy") from None
-        if h.hexdigest() != sha256:
-            raise DataError(f"checksum mismatch for {url}: got sha256 {h.hexdigest()}, "
-                            f"expected {sha256}; the file was not kept")
-        os.replace(tmp, dest)
-    finally:
-        Path(tmp).unlink(missing_ok=True)
+        with atomic_file(dest, binary=True) as out, urllib.request.urlopen(url, timeout=timeout) as resp:
+            for chunk in iter(lambda: resp.read(1 << 16), b""):
+                h.update(chunk)
+                out.write(chunk)
+            if h.hexdigest() != sha256:
+                raise DataError(f"checksum mismatch for {url}: got sha256 {h.hexdigest()}, "
+                                f"expected {sha256}; the file was not kept")
+    except urllib.error.HTTPError as exc:
+        raise DataError(f"could not download {url}: HTTP {exc.code} {exc.reason}; "
+                        "pass --data-dir with a local copy") from None
+    except (urllib.error.URLError, http.client.HTTPException, OSError) as exc:
+        reason = getattr(exc, "reason", None) or exc
+        raise DataError(f"could not download {url}: {reason}; "
+                        "pass --data-dir with a local copy") from None
     return dest
 
 

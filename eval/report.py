@@ -22,13 +22,15 @@ from typing import Any, Mapping, Optional, Sequence
 
 from rich.table import Table
 
-from tarjama.eval.metrics import Score, build_metrics
+from tarjama.eval.metrics.base import Score
+from tarjama.eval.metrics import build_metrics
 from tarjama.eval.scoring import ScoreReport
 from tarjama.eval.significance import DEFAULT_SEED, Comparison, compare_systems
 from tarjama.eval.datasets import load_jsonl
 from tarjama.eval.run import read_outputs
-from tarjama.eval.textio import atomic_write_text, read_json
-from tarjama.nlp.errors import DataError, InputError
+from tarjama.outputs import atomic_write_text
+from tarjama.inputs import read_json
+from tarjama.errors import DataError, InputError
 
 log = logging.getLogger(__name__)
 

@@ -31,11 +31,18 @@ from pathlib import Path
 from typing import Any, Callable, Mapping, Optional, Protocol, Sequence, runtime_checkable
 
 from tarjama.eval.datasets import Dataset
-from tarjama.eval.metrics import DEFAULT_SUMMARY_METRICS, DEFAULT_TRANSLATION_METRICS, parse_metric_names
+from tarjama.eval.metrics import (
+    DEFAULT_SUMMARY_METRICS,
+    DEFAULT_TRANSLATION_METRICS,
+    parse_metric_names,
+)
 from tarjama.eval.scoring import ScoreReport, score_texts
 from tarjama.eval.significance import DEFAULT_SEED
-from tarjama.eval.textio import atomic_write_text, read_json, read_text, write_json, write_lines
-from tarjama.nlp.errors import DataError, InputError
+from tarjama.inputs import read_json
+from tarjama.outputs import (
+    AppendOnlyJSONL, atomic_write_text, jsonl_lines, recover_torn_tail, write_json, write_lines,
+)
+from tarjama.errors import DataError, InputError
 
 log = logging.getLogger(__name__)
 
@@ -144,25 +151,16 @@ def _now() -> str:
 def read_outputs(path: Path, valid_ids: set[str], *, repair: bool = False
                  ) -> dict[str, dict[str, Any]]:
     """Finished outputs (``outputs.jsonl``) by segment id. A half-written last line (a crash)
-    is ignored, and with ``repair`` also removed from the file so appending can go on."""
-    if not path.exists():
-        return {}
-    text = read_text(path, role="outputs file")
-    lines = text.split("\n")
+    is ignored, and with ``repair`` also mended in the file so appending can go on."""
+    if repair:
+        recover_torn_tail(path)
     done: dict[str, dict[str, Any]] = {}
-    keep_upto = len(text)
-    offset = 0
-    for lineno, line in enumerate(lines, 1):
-        start = offset
-        offset += len(line) + 1
-        if not line.strip():
-            continue
+    for lineno, raw, terminated in jsonl_lines(path):
         try:
-            rec = json.loads(line)
-        except json.JSONDecodeError:
-            if lineno == len(lines):  # no newline after it: the write was cut short
+            rec = json.loads(raw)
+        except ValueError:
+            if not terminated:  # no newline after it: the write was cut short
                 log.warning("%s: dropping an incomplete last record", path)
-                keep_upto = start
                 break
             raise DataError(f"{path} line {lineno} is not valid JSON; the results folder is "
                             "damaged (delete the line or the folder)") from None
@@ -171,14 +169,6 @@ def read_outputs(path: Path, valid_ids: set[str], *, repair: bool = False
             raise DataError(f"{path} line {lineno}: not an output of this dataset; the results "
                             "folder is damaged")
         done.setdefault(str(rec["id"]), rec)
-    if not repair:
-        return done
-    if keep_upto < len(text):
-        atomic_write_text(path, text[:keep_upto])
-    elif text and not text.endswith("\n"):
-        # A complete last record without its newline: add it, or the next append would glue
-        # two records onto one line.
-        atomic_write_text(path, text + "\n")
     return done
 
 
@@ -260,7 +250,7 @@ def run_benchmark(dataset: Dataset, system: System, out_dir: Path,
         log.info("reusing %d finished outputs from %s", n_reused, outputs_path)
     token_unit = "system" if callable(getattr(system, "count_tokens", None)) else "whitespace"
     generated = 0
-    with open(outputs_path, "a", encoding="utf-8", newline="\n") as out:
+    with AppendOnlyJSONL(outputs_path) as out:
         for start in range(0, len(pending), batch_size):
             batch = pending[start:start + batch_size]
             t0 = time.perf_counter()
@@ -272,14 +262,11 @@ def run_benchmark(dataset: Dataset, system: System, out_dir: Path,
                                 "inputs")
             if not all(isinstance(h, str) for h in hyps):
                 raise DataError(f"system {system.name} returned a non-string output")
-            for seg, hyp in zip(batch, hyps):
-                tokens = _count_tokens(system, hyp)
-                rec = {"id": seg.id, "hyp": hyp, "seconds": seconds / len(batch), "tokens": tokens}
-                done[seg.id] = rec
-                out.write(json.dumps(rec, ensure_ascii=False) + "\n")
-            # Flushed per batch: a crash or Ctrl-C loses at most the batch in flight.
-            out.flush()
-            os.fsync(out.fileno())
+            records = [{"id": seg.id, "hyp": hyp, "seconds": seconds / len(batch),
+                        "tokens": _count_tokens(system, hyp)} for seg, hyp in zip(batch, hyps)]
+            done.update((rec["id"], rec) for rec in records)
+            # Written per batch: a crash or Ctrl-C loses at most the batch in flight.
+            out.append_many(records)
             generated += len(batch)
             if progress is not None:
                 progress(n_reused + generated, len(ds))

@@ -17,14 +17,14 @@ from typing import Any, Mapping, Optional, Sequence
 from tarjama.eval.metrics import (
     DEFAULT_TRANSLATION_METRICS,
     ROUGE_VARIANTS,
-    RefStreams,
-    Score,
     build_metrics,
     parse_metric_names,
 )
+from tarjama.eval.metrics.base import RefStreams, Score
 from tarjama.eval.significance import DEFAULT_SEED, Comparison, bootstrap_ci, compare_systems
-from tarjama.eval.textio import check_same_length, read_lines, write_json
-from tarjama.nlp.errors import DataError, InputError
+from tarjama.inputs import check_same_length, read_lines
+from tarjama.outputs import write_json
+from tarjama.errors import DataError, InputError
 
 log = logging.getLogger(__name__)
 
@@ -118,7 +118,7 @@ def resolve_lang(lang: Optional[str], refs: RefStreams,
     """The language ROUGE tokenizes for: as given, or guessed from the references (logged)."""
     if lang is not None or not any(n in ROUGE_VARIANTS for n in metric_names):
         return lang
-    from tarjama.eval.rouge import detect_lang
+    from tarjama.eval.metrics.rouge import detect_lang
 
     guessed = detect_lang([r for stream in refs for r in stream if r])
     log.info("ROUGE language not given; the references look like '%s'", guessed)

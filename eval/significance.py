@@ -16,7 +16,7 @@ from typing import Any, Mapping, Optional, Sequence
 
 import numpy as np
 
-from tarjama.eval.metrics import ConfidenceInterval, Metric, RefStreams
+from tarjama.eval.metrics.base import ConfidenceInterval, Metric, RefStreams
 
 log = logging.getLogger(__name__)
 

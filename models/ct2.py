@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Sequence
 
 from tarjama.models.loading import LoadedModel, hub_cache_dir
-from tarjama.nlp.errors import ModelNotFoundError, UsageError
+from tarjama.errors import ModelNotFoundError, UsageError
 
 log = logging.getLogger(__name__)
 

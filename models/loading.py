@@ -19,7 +19,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 from tarjama.models.registry import REGISTRY, ModelSpec
-from tarjama.nlp.errors import (
+from tarjama.errors import (
     ModelNotDownloadedError,
     ModelNotFoundError,
     UnsafeWeightsError,

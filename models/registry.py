@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Mapping
 
-from tarjama.nlp.errors import ModelNotFoundError
+from tarjama.errors import ModelNotFoundError
 
 
 @dataclass(frozen=True)

@@ -14,9 +14,9 @@ from tarjama.models.loading import (
     LoadedModel, LoadOptions, ModelRef, check_model_dir, load, locate, resolve_model,
 )
 from tarjama.models.registry import REGISTRY, default_summarization_model, default_translation_model
-from tarjama.models.summarizer import Summarizer, decoding_for
-from tarjama.models.translator import DecodingConfig, Engine, Translator
-from tarjama.nlp.errors import ModelNotDownloadedError, ModelNotFoundError, UsageError
+from tarjama.models.summarizer import Seq2SeqSummarizer, decoding_for
+from tarjama.models.translator import DecodingConfig, Seq2SeqTranslator
+from tarjama.errors import ModelNotDownloadedError, ModelNotFoundError, UsageError
 
 SUPPORTED_LANGS = ("ar", "en")
 # Padded source tokens x beams per batch, the fastest measured per backend with opus-mt-ar-en's
@@ -55,25 +55,6 @@ class TranslationRequest(ModelRequest):
     ct2_quantization: str = "int8"
 
 
-class ModelTranslator(Translator):
-    """A Translator that also reports where its model came from (for JSON output)."""
-
-    def __init__(self, loaded: LoadedModel, config: DecodingConfig | None = None,
-                 engine: Engine | None = None, *, source_lang: str, target_lang: str) -> None:
-        super().__init__(loaded, config, engine)
-        # The direction asked for: a local directory has no spec to say it.
-        self.source_lang = source_lang
-        self.target_lang = target_lang
-
-    def provenance(self) -> dict[str, Any]:
-        return {
-            "source_lang": self.source_lang,
-            "target_lang": self.target_lang,
-            "model": self.loaded.provenance,
-            "decoding": self.settings,
-        }
-
-
 def _check_langs(source: str, target: str) -> None:
     for lang in (source, target):
         if lang not in SUPPORTED_LANGS:
@@ -82,7 +63,7 @@ def _check_langs(source: str, target: str) -> None:
         raise UsageError(f"--from and --to are both '{source}'")
 
 
-def open_translator(request: TranslationRequest) -> ModelTranslator:
+def open_translator(request: TranslationRequest) -> Seq2SeqTranslator:
     _check_langs(request.source_lang, request.target_lang)
     name = request.model or default_translation_model(request.source_lang, request.target_lang)
     ref = resolve_model(name, request.revision)
@@ -106,7 +87,7 @@ def open_translator(request: TranslationRequest) -> ModelTranslator:
         engine = CT2Engine(loaded, request.ct2_quantization, threads=request.threads)
         loaded.extra.update({"backend": "ctranslate2", "ct2_quantization": request.ct2_quantization,
                              "convert_seconds": round(engine.convert_seconds, 3)})
-    return ModelTranslator(loaded, DecodingConfig(
+    return Seq2SeqTranslator(loaded, DecodingConfig(
         num_beams=request.beams, max_segment_tokens=request.max_segment_tokens,
         max_batch_tokens=request.batch_tokens or DEFAULT_BATCH_TOKENS[request.backend],
     ), engine=engine, source_lang=request.source_lang, target_lang=request.target_lang)
@@ -168,39 +149,6 @@ def model_info(name: str, *, revision: str | None = None) -> dict[str, Any]:
     return info
 
 
-class TranslationSystem:
-    """The article pipeline as an eval.run.System: each source may hold several lines
-    (a whole document); all sources of a call share one translation window, so the model sees
-    full batches, and each gets its paragraphs back joined with newlines."""
-
-    def __init__(self, translator: ModelTranslator, source_lang: str) -> None:
-        self.translator = translator
-        self.source_lang = source_lang
-        self.name = translator.loaded.ref.label
-
-    def provenance(self) -> dict[str, Any]:
-        return self.translator.provenance()
-
-    def count_tokens(self, texts: list[str]) -> int:
-        return sum(self.translator.count_tokens(texts))
-
-    def __call__(self, sources: list[str]) -> list[str]:
-        from tarjama.nlp.document import translate_lines
-        from tarjama.nlp.textio import Line
-
-        owner: dict[int, int] = {}
-        lines: list[Line] = []
-        for index, source in enumerate(sources):
-            for text in source.split("\n"):
-                number = len(lines) + 1
-                owner[number] = index
-                lines.append(Line(number, 0, text))
-        outputs: list[list[str]] = [[] for _ in sources]
-        for para in translate_lines(lines, self.translator, source_lang=self.source_lang):
-            outputs[owner[para.line]].append(para.translation)
-        return ["\n".join(parts) for parts in outputs]
-
-
 # --- summarization ------------------------------------------------------------------------
 
 
@@ -211,7 +159,7 @@ class SummarizationRequest(ModelRequest):
     max_input_tokens: int | None = None
 
 
-def open_summarizer(request: SummarizationRequest) -> Summarizer:
+def open_summarizer(request: SummarizationRequest) -> Seq2SeqSummarizer:
     """Load the summarizer for a request: --model, else the registry default for the language."""
     if request.lang not in SUPPORTED_LANGS:
         raise UsageError(f"unsupported language '{request.lang}' (supported: {', '.join(SUPPORTED_LANGS)})")
@@ -230,7 +178,7 @@ def open_summarizer(request: SummarizationRequest) -> Summarizer:
         )
     loaded = load(ref, request.load_options())
     decoding = decoding_for(loaded, beams=request.beams, max_new_tokens=request.max_summary_tokens)
-    return Summarizer(loaded, decoding, max_input_tokens=request.max_input_tokens)
+    return Seq2SeqSummarizer(loaded, decoding, max_input_tokens=request.max_input_tokens)
 
 
 class SummaryModels:
@@ -241,8 +189,8 @@ class SummaryModels:
                  translation: TranslationRequest | None) -> None:
         self._summarization = summarization
         self._translation = translation
-        self._summarizer: Summarizer | None = None
-        self._translator: ModelTranslator | None = None
+        self._summarizer: Seq2SeqSummarizer | None = None
+        self._translator: Seq2SeqTranslator | None = None
 
     @classmethod
     def for_plan(cls, plan: Any, *, summarizer: SummarizationRequest,
@@ -252,14 +200,14 @@ class SummaryModels:
         return cls(summarizer if plan.method == "abstractive" else None,
                    translator if plan.strategy is not None else None)
 
-    def summarizer(self) -> Summarizer:
+    def summarizer(self) -> Seq2SeqSummarizer:
         if self._summarizer is None:
             if self._summarization is None:
                 raise UsageError("this summary needs no summarization model")
             self._summarizer = open_summarizer(self._summarization)
         return self._summarizer
 
-    def translator(self) -> ModelTranslator:
+    def translator(self) -> Seq2SeqTranslator:
         if self._translator is None:
             if self._translation is None:
                 raise UsageError("this summary needs no translation model")
@@ -276,42 +224,3 @@ class SummaryModels:
             "decoding": {"summarizer": summ["decoding"] if summ else None,
                          "translator": trans["decoding"] if trans else None},
         }
-
-
-class SummarizationSystem:
-    """The summarize pipeline as an eval.run.System: each source is one document (one paragraph
-    a line), each output its summary on one line.
-
-    The models a plan needs are opened at once, so that provenance (part of a results folder's
-    identity) names the exact revisions before anything runs.
-    """
-
-    def __init__(self, plan: Any, models: SummaryModels, length: Any, *, name: str) -> None:
-        self.plan = plan
-        self.models = models
-        self.length = length
-        self.name = name
-        if plan.method == "abstractive":
-            models.summarizer()
-        if plan.strategy is not None:
-            models.translator()
-
-    def provenance(self) -> dict[str, Any]:
-        return {"method": self.plan.method, "strategy": self.plan.strategy,
-                "source_lang": self.plan.source_lang, "target_lang": self.plan.target_lang,
-                "length": self.length.to_json() if self.plan.method != "abstractive" else None,
-                **self.models.provenance()}
-
-    def __call__(self, sources: list[str]) -> list[str]:
-        from tarjama.nlp.summarize import read_document
-        from tarjama.nlp.summary_pipeline import summarize_document
-        from tarjama.nlp.textio import Line
-
-        outputs = []
-        for index, source in enumerate(sources):
-            lines = [Line(n + 1, 0, text) for n, text in enumerate(source.split("\n"))]
-            doc = read_document(lines, source_lang=self.plan.source_lang)
-            result = summarize_document(doc, self.plan, self.models, length=self.length,
-                                        name=f"document {index + 1}")
-            outputs.append(result.text)
-        return outputs

@@ -1,6 +1,6 @@
 """Abstractive summarization with a seq2seq model (mT5 XL-Sum, BART-CNN, or a local directory).
 
-Implements nlp.mapreduce.TextSummarizer: the map-reduce over long articles lives in nlp/, this
+Implements nlp.mapreduce.SummarizationModel: the map-reduce over long articles lives in nlp/, this
 class only counts tokens and runs batched, bounded generation. Decoding defaults are the ones
 the model's card publishes (stored in the registry spec); a directory with no spec gets its own
 generation config where that sets something, else XL-Sum's settings.
@@ -13,7 +13,7 @@ from typing import Any, Sequence
 
 from tarjama.models.loading import LoadedModel
 from tarjama.models.translator import find_loop
-from tarjama.nlp.document import SegmentOutput
+from tarjama.nlp.translate import SegmentOutput
 from tarjama.nlp.packing import budget_batches
 
 # Used when neither a registry spec nor the model's generation config says otherwise:
@@ -94,7 +94,7 @@ def model_window(loaded: LoadedModel) -> int:
     return _FALLBACK_WINDOW
 
 
-class Summarizer:
+class Seq2SeqSummarizer:
     """Batched, bounded summarization of texts that fit the model's window."""
 
     def __init__(self, loaded: LoadedModel, decoding: SummaryDecoding | None = None, *,

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Iterable
 
 from tarjama.models.registry import ModelSpec
-from tarjama.nlp.errors import UsageError
+from tarjama.errors import UsageError
 
 log = logging.getLogger(__name__)
 

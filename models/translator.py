@@ -13,8 +13,8 @@ from dataclasses import asdict, dataclass
 from typing import Any, Protocol, Sequence
 
 from tarjama.models.loading import LoadedModel
-from tarjama.nlp.document import SegmentOutput
 from tarjama.nlp.packing import budget_batches
+from tarjama.nlp.translate import Segment, SegmentOutput
 
 
 @dataclass(frozen=True)
@@ -103,13 +103,18 @@ class TorchEngine:
         return [row[1:] for row in out.tolist()]
 
 
-class Translator:
-    """Translate many segments at once; implements nlp.document.SegmentTranslator."""
+class Seq2SeqTranslator:
+    """A loaded translation model: many segments at once, in batches (implements
+    nlp.translate.TranslationModel), and where the model came from (for JSON output)."""
 
     def __init__(
-        self, loaded: LoadedModel, config: DecodingConfig | None = None, engine: Engine | None = None
+        self, loaded: LoadedModel, config: DecodingConfig | None = None, engine: Engine | None = None,
+        *, source_lang: str, target_lang: str,
     ) -> None:
         self.loaded = loaded
+        # The direction asked for: a local directory has no spec to say it.
+        self.source_lang = source_lang
+        self.target_lang = target_lang
         self.config = config or DecodingConfig()
         self.engine: Engine = engine or TorchEngine(loaded)
         self._tok = loaded.tokenizer
@@ -136,16 +141,26 @@ class Translator:
         out["backend"] = self.engine.name
         return out
 
-    def count_tokens(self, texts: Sequence[str]) -> list[int]:
+    def provenance(self) -> dict[str, Any]:
+        return {
+            "source_lang": self.source_lang,
+            "target_lang": self.target_lang,
+            "model": self.loaded.provenance,
+            "decoding": self.settings,
+        }
+
+    def encode(self, texts: Sequence[str]) -> list[list[int]]:
         if not texts:
             return []
-        ids = self._tok([self._prefix + t for t in texts], add_special_tokens=True)["input_ids"]
-        return [len(x) for x in ids]
+        return self._tok([self._prefix + t for t in texts], add_special_tokens=True)["input_ids"]
 
-    def translate(self, segments: Sequence[str]) -> list[SegmentOutput]:
+    def count_tokens(self, texts: Sequence[str]) -> list[int]:
+        return [len(ids) for ids in self.encode(texts)]
+
+    def translate(self, segments: Sequence[Segment]) -> list[SegmentOutput]:
         if not segments:
             return []
-        encoded = self._tok([self._prefix + s for s in segments], add_special_tokens=True)["input_ids"]
+        encoded = [list(s.ids) for s in segments]
         too_long = [i for i, ids in enumerate(encoded) if len(ids) > self._max_output]
         if too_long:
             raise ValueError(

@@ -1,112 +1,33 @@
-"""The article pipeline, as pure text logic: which segments go to the model, and how the
-translations are put back together. The model itself is injected (`SegmentTranslator`), so this
-module runs without torch and tests can drive it with any stand-in.
+"""The document model every part reads: lines of input, an article's headline and sentences.
 
-Layout contract: every input line is one paragraph (web articles put one paragraph per line);
-blank lines are kept where they were. Every source sentence appears exactly once in the output,
-either translated or passed through unchanged.
+An article arrives as lines, one paragraph a line (the layout web articles and `tarjama split`
+use). :func:`paragraph_sentences` normalizes a paragraph and splits it into sentences that map
+back to the original text; :func:`read_document` turns lines into a :class:`Document`, with the
+headline set apart. Translation, summaries and the digest all start from these, so a sentence
+is split once and means the same thing everywhere.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Iterable, Iterator, Protocol, Sequence
+import re
+from dataclasses import dataclass
+from typing import Iterable
 
 from tarjama.nlp.normalize import normalize
-from tarjama.nlp.packing import split_to_budget
-from tarjama.nlp.script import passthrough_reason
-from tarjama.nlp.segment import Span, split_sentences
-from tarjama.nlp.textio import Line
+from tarjama.nlp.script import SCRIPT_OF_LANG, count_scripts
+from tarjama.nlp.segment import split_sentences
+
+__all__ = ["DocSentence", "Document", "Line", "Sentence", "is_title", "paragraph_sentences",
+           "read_document", "word_count"]
 
 
 @dataclass(frozen=True, slots=True)
-class SegmentOutput:
-    """One model output, with what the decoder noticed about it."""
+class Line:
+    """One line of input text."""
 
-    text: str
-    hit_max_length: bool = False
-    repeated: bool = False
-    output_tokens: int = 0  # decoder steps (end-of-sequence included), for throughput figures
-
-
-class SegmentTranslator(Protocol):
-    """What the pipeline needs from a model: a window, a token counter, batched translation."""
-
-    max_segment_tokens: int
-
-    def count_tokens(self, texts: Sequence[str]) -> list[int]: ...
-
-    def translate(self, segments: Sequence[str]) -> list[SegmentOutput]: ...
-
-
-@dataclass(frozen=True)
-class SentenceResult:
-    source: str  # the original text of the sentence (before normalization)
-    translation: str
-    passthrough: bool = False
-    split: bool = False  # too long for the model: translated in pieces cut at clause boundaries
-    pieces: int = 1
-    hit_max_length: bool = False
-    repeated: bool = False
-
-    def to_json(self) -> dict[str, object]:
-        return {
-            "source": self.source,
-            "translation": self.translation,
-            "flags": {
-                "split": self.split,
-                "hit_max_length": self.hit_max_length,
-                "repeated": self.repeated,
-                "passthrough": self.passthrough,
-            },
-            "pieces": self.pieces,
-        }
-
-
-@dataclass(frozen=True)
-class ParagraphResult:
-    index: int  # 0-based among non-blank paragraphs
-    line: int  # 1-based input line
-    kind: str  # "title" | "paragraph"
-    source: str
-    translation: str
-    sentences: tuple[SentenceResult, ...]
-    blank_lines_before: int = 0
-
-    def to_json(self) -> dict[str, object]:
-        return {
-            "index": self.index,
-            "line": self.line,
-            "kind": self.kind,
-            "source": self.source,
-            "translation": self.translation,
-            "sentences": [s.to_json() for s in self.sentences],
-        }
-
-
-@dataclass
-class DocumentStats:
-    paragraphs: int = 0
-    sentences: int = 0
-    translated: int = 0
-    passthrough: int = 0
-    split: int = 0
-    hit_max_length: int = 0
-    repeated: int = 0
-    source_script_sentences: int = 0  # sentences with a letter of the source language's script
-
-    def to_json(self) -> dict[str, int]:
-        return {k: v for k, v in vars(self).items() if k != "source_script_sentences"}
-
-
-@dataclass
-class _Pending:
-    line: Line
-    blank_before: int
-    source: str
-    # per sentence: (original text, normalized text or None if passthrough, piece count)
-    sentences: list[tuple[str, str | None]] = field(default_factory=list)
-    piece_texts: list[list[str]] = field(default_factory=list)
+    number: int  # 1-based
+    byte_offset: int  # of the line's first byte in the input
+    text: str  # without its line terminator (\n or \r\n)
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,104 +61,81 @@ def is_title(text: str, index: int) -> bool:
     )
 
 
-def translate_lines(
-    lines: Iterable[Line],
-    translator: SegmentTranslator,
-    *,
-    source_lang: str,
-    window_segments: int = 256,
-    stats: DocumentStats | None = None,
-) -> Iterator[ParagraphResult]:
-    """Translate an article given as lines, yielding paragraphs in order.
+# Arabic combining marks (harakat, Quranic marks, superscript alef): not \w to Python's re.
+MARKS = "\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06dc\u06df-\u06e8\u06ea-\u06ed"
+# Words: numbers with their decimal and thousands separators ("3.5", "1,200", "٣٫٥"), else
+# runs of letters and digits with the marks on them (a vocalized word is one word).
+WORD = re.compile(f"\\d+(?:[.,\u066b\u066c]\\d+)*|(?:[^\\W_]|[{MARKS}])+")
 
-    Segments are collected across paragraphs until `window_segments` are pending, so the model
-    sees full batches, while memory stays bounded by the window rather than the article.
+
+def word_count(text: str) -> int:
+    return len(WORD.findall(text))
+
+
+@dataclass(frozen=True, slots=True)
+class DocSentence:
+    index: int  # 0-based among the body's sentences (the headline is not counted)
+    paragraph: int  # 0-based among non-blank input lines
+    line: int  # 1-based input line
+    text: str  # the original text, verbatim
+    normalized: str  # nlp.normalize.normalize() of it: what models are given
+
+
+@dataclass(frozen=True)
+class Document:
+    """An article: an optional headline and the body's sentences."""
+
+    sentences: tuple[DocSentence, ...]
+    title: str | None = None
+    paragraphs: int = 0
+    letters: int = 0  # letters of any script in the body
+    source_script_letters: int = 0  # letters of the source language's script in the body
+
+    @property
+    def words(self) -> int:
+        return sum(word_count(s.text) for s in self.sentences)
+
+    @classmethod
+    def from_paragraphs(cls, paragraphs: Iterable[str], *, source_lang: str,
+                        title: str | None = None) -> "Document":
+        """A document whose headline is already known (a feed item's title), so no paragraph
+        is taken for it."""
+        lines = [Line(n, 0, text) for n, text in enumerate(paragraphs, start=1)]
+        return _read(lines, source_lang, title_from_first_line=False, title=title or None)
+
+
+def read_document(lines: Iterable[Line], *, source_lang: str) -> Document:
+    """Split an article (one paragraph a line) into sentences, setting its headline apart.
+
+    The headline is a short first line without closing punctuation (:func:`is_title`), as in
+    `translate`; it is not a candidate for the summary, which should say more than the headline
+    does. A document that is nothing but such a line keeps it as its body.
     """
-    stats = stats if stats is not None else DocumentStats()
-    window: list[_Pending] = []
-    pending_segments = 0
-    blank = 0
-    index = 0
+    return _read(lines, source_lang, title_from_first_line=True, title=None)
+
+
+def _read(lines: Iterable[Line], source_lang: str, *, title_from_first_line: bool,
+          title: str | None) -> Document:
+    script = SCRIPT_OF_LANG.get(source_lang)
+    sentences: list[DocSentence] = []
+    paragraph = 0
+    letters = source_letters = 0
     for line in lines:
         if not line.text.strip():
-            blank += 1
             continue
-        item = _prepare(line, blank, translator, source_lang, stats)
-        blank = 0
-        window.append(item)
-        # Passthrough sentences count too: a long run of them must not pile up in the window.
-        pending_segments += sum(max(1, len(p)) for p in item.piece_texts) or 1
-        if pending_segments >= window_segments:
-            yield from _flush(window, translator, index, stats)
-            index += len(window)
-            window, pending_segments = [], 0
-    if window:
-        yield from _flush(window, translator, index, stats)
-
-
-def _prepare(
-    line: Line, blank: int, translator: SegmentTranslator, source_lang: str, stats: DocumentStats
-) -> _Pending:
-    item = _Pending(line=line, blank_before=blank, source=line.text)
-    to_count: list[tuple[int, str]] = []
-    for sentence in paragraph_sentences(line.text):
-        original, text = sentence.text, sentence.normalized
-        if passthrough_reason(text, source_lang) is not None:
-            item.sentences.append((original, None))
-            item.piece_texts.append([])
-        else:
-            stats.source_script_sentences += 1
-            item.sentences.append((original, text))
-            item.piece_texts.append([text])
-            to_count.append((len(item.sentences) - 1, text))
-    if to_count:
-        counts = translator.count_tokens([t for _, t in to_count])
-        budget = translator.max_segment_tokens
-        for (i, text), n in zip(to_count, counts):
-            if n > budget:
-                pieces = split_to_budget(
-                    text, Span(0, len(text)), lambda s: translator.count_tokens([s])[0], budget
-                )
-                item.piece_texts[i] = [text[p.start : p.end] for p in pieces]
-    return item
-
-
-def _flush(
-    window: list[_Pending], translator: SegmentTranslator, first_index: int, stats: DocumentStats
-) -> Iterator[ParagraphResult]:
-    flat = [piece for item in window for pieces in item.piece_texts for piece in pieces]
-    outputs = iter(translator.translate(flat) if flat else [])
-    for offset, item in enumerate(window):
-        sentences: list[SentenceResult] = []
-        for (original, text), pieces in zip(item.sentences, item.piece_texts):
-            if text is None:
-                sentences.append(SentenceResult(original, original, passthrough=True))
-                stats.passthrough += 1
-                continue
-            outs = [next(outputs) for _ in pieces]
-            result = SentenceResult(
-                source=original,
-                translation=" ".join(o.text.strip() for o in outs if o.text.strip()),
-                split=len(pieces) > 1,
-                pieces=len(pieces),
-                hit_max_length=any(o.hit_max_length for o in outs),
-                repeated=any(o.repeated for o in outs),
-            )
-            sentences.append(result)
-            stats.translated += 1
-            stats.split += result.split
-            stats.hit_max_length += result.hit_max_length
-            stats.repeated += result.repeated
-        stats.paragraphs += 1
-        stats.sentences += len(sentences)
-        index = first_index + offset
-        yield ParagraphResult(
-            index=index,
-            line=item.line.number,
-            kind="title" if is_title(item.source, index) else "paragraph",
-            source=item.source,
-            translation=" ".join(s.translation for s in sentences if s.translation),
-            sentences=tuple(sentences),
-            blank_lines_before=item.blank_before,
-        )
-
+        if title_from_first_line and paragraph == 0 and is_title(line.text, 0):
+            title = line.text.strip()
+            paragraph += 1
+            continue
+        for s in paragraph_sentences(line.text):
+            counts = count_scripts(s.normalized)
+            letters += counts.letters
+            source_letters += counts.count(script) if script else counts.letters
+            sentences.append(DocSentence(len(sentences), paragraph, line.number, s.text,
+                                         s.normalized))
+        paragraph += 1
+    if not sentences and title is not None and title_from_first_line:
+        counts = count_scripts(title)
+        return Document((DocSentence(0, 0, 1, title, title),), None, 1, counts.letters,
+                        counts.count(script) if script else counts.letters)
+    return Document(tuple(sentences), title, paragraph, letters, source_letters)

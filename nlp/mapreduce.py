@@ -8,7 +8,7 @@ until the input fits the window once, and that last call gives the summary.
 Cost is linear in the article's length. Every map call's output is capped at a quarter of the
 window, and consecutive chunks together overflow the window (greedy packing), so each level's
 input is at most about half of the level before: the levels' sizes form a geometric series
-whose sum is under four times the article. The model is injected (`TextSummarizer`), so this
+whose sum is under four times the article. The model is injected (`SummarizationModel`), so this
 module runs without torch, and tests can drive it with a stand-in.
 """
 
@@ -17,11 +17,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol, Sequence
 
-from tarjama.nlp.document import SegmentOutput
+from tarjama.nlp.translate import SegmentOutput
 from tarjama.nlp.packing import pack_spans, split_to_budget
 from tarjama.nlp.segment import Span
 
-__all__ = ["ChunkRecord", "MapReduceResult", "TextSummarizer", "map_reduce"]
+__all__ = ["ChunkRecord", "MapReduceResult", "SummarizationModel", "map_reduce"]
 
 # Tokens kept free in every chunk: joining pieces can tokenize a little differently from the
 # pieces counted one by one.
@@ -31,7 +31,7 @@ _JOIN_MARGIN = 2
 _MAX_LEVELS = 40
 
 
-class TextSummarizer(Protocol):
+class SummarizationModel(Protocol):
     """What map-reduce needs from a model: a window, a token counter, batched summarization."""
 
     max_input_tokens: int  # the window: tokens one call may read, special tokens included
@@ -106,7 +106,7 @@ def map_bound(window: int, max_summary_tokens: int) -> int:
     return max(1, min(max_summary_tokens, window // 4))
 
 
-def map_reduce(units: Sequence[str], model: TextSummarizer) -> MapReduceResult:
+def map_reduce(units: Sequence[str], model: SummarizationModel) -> MapReduceResult:
     """Summarize `units` (sentences, in order) however long they are together."""
     window = model.max_input_tokens
     budget = window - _JOIN_MARGIN
@@ -160,7 +160,7 @@ def _is_piece(owner: Sequence[int], j: int) -> bool:
     return (j > 0 and owner[j - 1] == owner[j]) or (j + 1 < len(owner) and owner[j + 1] == owner[j])
 
 
-def _level_input(items: Sequence[str], model: TextSummarizer, budget: int
+def _level_input(items: Sequence[str], model: SummarizationModel, budget: int
                  ) -> tuple[str, list[Span], list[int], list[int]]:
     """Join the items into one text; return it with spans (items over budget split into pieces),
     their token counts, and for each span the index of the item it came from."""
@@ -198,7 +198,7 @@ def _level_input(items: Sequence[str], model: TextSummarizer, budget: int
 
 
 def _fit(text: str, spans: Sequence[Span], sizes: Sequence[int], groups: list[list[int]],
-         model: TextSummarizer, window: int) -> list[list[int]]:
+         model: SummarizationModel, window: int) -> list[list[int]]:
     """Halve any packed group whose joined text still overflows the window."""
     out: list[list[int]] = []
     pending = list(reversed(groups))

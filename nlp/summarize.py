@@ -1,414 +1,304 @@
-"""Extractive summarization: pick an article's most central sentences, verbatim, in order.
+"""Summarizing an article, in its language or across languages, as pure text logic.
 
-Sentences come from the translator's splitter (:func:`nlp.document.paragraph_sentences`), so
-`tarjama split`, `translate` and `summarize` agree on what a sentence is. Ranking is continuous
-LexRank: a sentence is central when it is similar (TF-IDF cosine) to many sentences that are
-themselves central; the scores are the stationary distribution of a random walk over the
-similarity graph (PageRank). Terms are folded (fold_for_matching), stop words dropped and words
-stemmed with Snowball (Arabic or English by the word's script), so "الحكومة"/"والحكومات" and
-"government"/"governments" count as one term.
+Which steps run is a :class:`SummaryPlan`: a method (extractive, lead, abstractive) and, when
+the summary's language differs from the article's, a strategy:
 
-Cost is linear in the article: the similarity matrix is never built. With unit-length TF-IDF
-rows X, the walk needs only products with S = X Xᵀ, computed as X (Xᵀ v), i.e. two passes over
-the non-zero entries per iteration.
+* ``summarize-then-translate``: summarize the article in its language, translate the summary;
+* ``translate-then-summarize``: translate the article, summarize the translation;
+* ``extractive-then-translate``: pick sentences, translate those (the only route needing no
+  summarization model).
 
-Everything here is deterministic: no randomness, ties broken by position.
+Models come from an injected :class:`ModelSource` and are asked for only when a step needs
+them, so an extractive summary, or an article too short to condense, never loads a summarizer.
+Guards: an article of fewer than three sentences, or shorter than the summary asked for, is
+returned as it is (translated if asked), never padded out by a model; repeated summary
+sentences and a summary in the wrong script are flagged.
 """
 
 from __future__ import annotations
 
-import math
-import re
-from collections import Counter
 from dataclasses import dataclass
-from typing import Callable, Iterable, Sequence
+from typing import Protocol, Sequence
 
-import numpy as np
+from tarjama.errors import UsageError
+from tarjama.nlp.document import Document, paragraph_sentences, word_count
+from tarjama.nlp.extractive import (
+    MIN_SENTENCES_TO_SUMMARIZE, ExtractiveSummary, SummaryLength, extract, lead,
+    repeated_sentences,
+)
+from tarjama.nlp.mapreduce import MapReduceResult, SummarizationModel, map_reduce
+from tarjama.nlp.script import SCRIPT_OF_LANG, count_scripts, is_mostly_script
+from tarjama.nlp.translate import TranslationModel, translate_sentences
 
-from tarjama.nlp.document import is_title, paragraph_sentences
-from tarjama.nlp.normalize import fold_for_matching
-from tarjama.nlp.script import SCRIPT_OF_LANG, count_scripts
-from tarjama.nlp.stopwords import is_stop_word
-from tarjama.nlp.textio import Line
+__all__ = ["METHODS", "STRATEGIES", "ModelSource", "SummaryFlags", "SummaryPlan",
+           "SummaryResult", "SummarySentence", "resolve_plan", "summarize_document"]
 
-__all__ = [
-    "DocSentence", "Document", "ExtractiveSummary", "SummaryLength", "extract", "lead",
-    "rank_sentences", "read_document", "repeated_sentences", "sentence_terms", "word_count",
-]
-
-# Arabic combining marks (harakat, Quranic marks, superscript alef): not \w to Python's re.
-_MARKS = "\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06dc\u06df-\u06e8\u06ea-\u06ed"
-_MARK = re.compile(f"[{_MARKS}]")
-_PRE_STEM = str.maketrans({"\u0623": "\u0627", "\u0625": "\u0627", "\u0622": "\u0627",
-                           "\u0671": "\u0627", "\u0649": "\u064a"})
-# Words: numbers with their decimal and thousands separators ("3.5", "1,200", "٣٫٥"), else
-# runs of letters and digits with the marks on them (a vocalized word is one word).
-_WORD = re.compile(f"\\d+(?:[.,\u066b\u066c]\\d+)*|(?:[^\\W_]|[{_MARKS}])+")
-_ARABIC_CHAR = re.compile(r"[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff]")
-# A sentence needs this many words to be picked: datelines, bylines and "Photo: AFP" are not
-# summaries of anything.
-MIN_WORDS = 4
-# Below this many sentences there is nothing to condense; the input is returned as it is.
-MIN_SENTENCES_TO_SUMMARIZE = 3
-
-
-@dataclass(frozen=True, slots=True)
-class DocSentence:
-    index: int  # 0-based among the body's sentences (the headline is not counted)
-    paragraph: int  # 0-based among non-blank input lines
-    line: int  # 1-based input line
-    text: str  # the original text, verbatim
-    normalized: str  # nlp.normalize.normalize() of it: what models are given
+METHODS = ("auto", "extractive", "lead", "abstractive")
+STRATEGIES = ("summarize-then-translate", "translate-then-summarize", "extractive-then-translate")
+_LANG_NAMES = {"ar": "Arabic", "en": "English"}
+# Below this share of letters in the source language's script, --from is probably wrong.
+_MIN_SOURCE_SCRIPT_SHARE = 0.5
 
 
 @dataclass(frozen=True)
-class Document:
-    """An article as the summarizers see it: an optional headline and the body's sentences."""
-
-    sentences: tuple[DocSentence, ...]
-    title: str | None = None
-    paragraphs: int = 0
-    letters: int = 0  # letters of any script in the body
-    source_script_letters: int = 0  # letters of the source language's script in the body
+class SummaryPlan:
+    source_lang: str
+    target_lang: str
+    method: str  # extractive | lead | abstractive
+    strategy: str | None = None  # None when the summary is in the article's language
 
     @property
-    def words(self) -> int:
-        return sum(word_count(s.text) for s in self.sentences)
-
-
-def word_count(text: str) -> int:
-    return len(_WORD.findall(text))
-
-
-def read_document(lines: Iterable[Line], *, source_lang: str) -> Document:
-    """Split an article (one paragraph a line) into sentences, setting its headline apart.
-
-    The headline is a short first line without closing punctuation (nlp.document.is_title), as
-    in `translate`; it is not a candidate for the summary, which should say more than the
-    headline does. A document that is nothing but such a line keeps it as its body.
-    """
-    script = SCRIPT_OF_LANG.get(source_lang)
-    sentences: list[DocSentence] = []
-    title: str | None = None
-    paragraph = 0
-    letters = source_letters = 0
-    for line in lines:
-        if not line.text.strip():
-            continue
-        if paragraph == 0 and is_title(line.text, 0):
-            title = line.text.strip()
-            paragraph += 1
-            continue
-        for s in paragraph_sentences(line.text):
-            counts = count_scripts(s.normalized)
-            letters += counts.letters
-            source_letters += counts.count(script) if script else counts.letters
-            sentences.append(DocSentence(len(sentences), paragraph, line.number, s.text,
-                                         s.normalized))
-        paragraph += 1
-    if not sentences and title is not None:
-        counts = count_scripts(title)
-        return Document((DocSentence(0, 0, 1, title, title),), None, 1, counts.letters,
-                        counts.count(script) if script else counts.letters)
-    return Document(tuple(sentences), title, paragraph, letters, source_letters)
-
-
-@dataclass(frozen=True)
-class SummaryLength:
-    """How long an extractive summary is: a number of sentences, a share of them, or words."""
-
-    sentences: int | None = None
-    ratio: float | None = None  # of the candidate sentences, rounded up
-    words: int | None = None
-
-    def __post_init__(self) -> None:
-        given = [v for v in (self.sentences, self.ratio, self.words) if v is not None]
-        if len(given) > 1:
-            raise ValueError("give one of sentences, ratio or words")
-        if self.sentences is not None and self.sentences < 1:
-            raise ValueError("sentences must be at least 1")
-        if self.ratio is not None and not 0 < self.ratio <= 1:
-            raise ValueError("ratio must be in (0, 1]")
-        if self.words is not None and self.words < 1:
-            raise ValueError("words must be at least 1")
+    def translate_first(self) -> bool:
+        return self.strategy == "translate-then-summarize"
 
     @property
-    def explicit(self) -> bool:
-        return any(v is not None for v in (self.sentences, self.ratio, self.words))
+    def translate_after(self) -> bool:
+        return self.strategy in ("summarize-then-translate", "extractive-then-translate")
 
-    def sentence_target(self, candidates: int) -> int | None:
-        """Sentences wanted out of `candidates`; None when the length is in words."""
-        if self.words is not None:
-            return None
-        if self.ratio is not None:
-            return max(1, math.ceil(self.ratio * candidates))
-        return self.sentences if self.sentences is not None else 3
-
-    def to_json(self) -> dict[str, float | int]:
-        if self.words is not None:
-            return {"words": self.words}
-        if self.ratio is not None:
-            return {"ratio": self.ratio}
-        return {"sentences": self.sentences if self.sentences is not None else 3}
+    @property
+    def summary_lang(self) -> str:
+        """The language the summarization step reads and writes."""
+        return self.target_lang if self.translate_first else self.source_lang
 
 
-class _Stemmers:
-    """Snowball stemmers for the two scripts, memoized per word (news repeats its words)."""
+def resolve_plan(source_lang: str, target_lang: str, method: str = "auto",
+                 strategy: str | None = None, *, default_strategy: str | None = None,
+                 model_given: bool = False) -> SummaryPlan:
+    """Turn the command line's method/strategy choices into a plan, or a one-line UsageError.
 
-    def __init__(self) -> None:
-        import snowballstemmer
-
-        self._arabic = snowballstemmer.stemmer("arabic")
-        self._english = snowballstemmer.stemmer("english")
-        self._memo: dict[str, str] = {}
-
-    def term(self, word: str) -> str | None:
-        """The indexing term for a word as written, or None for a stop word or a lone letter."""
-        memo = self._memo.get(word)
-        if memo is not None:
-            return memo or None
-        word = _MARK.sub("", word)  # the stemmer knows bare letters only
-        folded = fold_for_matching(word)
-        term = ""
-        if folded[:1].isdigit():
-            term = folded  # numbers are facts: keep them whole, however short
-        elif len(folded) > 1 and not is_stop_word(folded):
-            if _ARABIC_CHAR.search(word):
-                # Unify only the alef and yeh spellings before stemming: the stemmer strips
-                # ة as a suffix, but would keep the ه that fold_for_matching turns it into.
-                term = fold_for_matching(self._arabic.stemWord(word.translate(_PRE_STEM))) or folded
-            else:
-                term = self._english.stemWord(folded) or folded
-        self._memo[word] = term
-        return term or None
-
-
-def sentence_terms(texts: Sequence[str]) -> list[list[str]]:
-    """The indexing terms of each text: folded, stop words dropped, stemmed."""
-    stemmers = _Stemmers()
-    out = []
-    for text in texts:
-        terms = [stemmers.term(w.lower()) for w in _WORD.findall(text)]
-        out.append([t for t in terms if t])
-    return out
-
-
-@dataclass(frozen=True)
-class _Matrix:
-    """Unit-length TF-IDF rows in coordinate form (row, column, value); no scipy needed."""
-
-    rows: np.ndarray
-    cols: np.ndarray
-    vals: np.ndarray
-    n_rows: int
-    n_cols: int
-
-    def dot_t(self, v: np.ndarray) -> np.ndarray:  # Xᵀ v
-        return np.bincount(self.cols, weights=self.vals * v[self.rows], minlength=self.n_cols)
-
-    def dot(self, u: np.ndarray) -> np.ndarray:  # X u
-        return np.bincount(self.rows, weights=self.vals * u[self.cols], minlength=self.n_rows)
-
-
-def _tfidf(terms: Sequence[Sequence[str]]) -> _Matrix:
-    vocab: dict[str, int] = {}
-    rows: list[int] = []
-    cols: list[int] = []
-    tfs: list[float] = []
-    for i, sentence in enumerate(terms):
-        for term, tf in sorted(Counter(sentence).items()):
-            rows.append(i)
-            cols.append(vocab.setdefault(term, len(vocab)))
-            tfs.append(1.0 + math.log(tf))  # sublinear: a repeated word is not 3x the topic
-    n = len(terms)
-    r = np.asarray(rows, dtype=np.int64)
-    c = np.asarray(cols, dtype=np.int64)
-    df = np.bincount(c, minlength=len(vocab)).astype(np.float64)
-    # Smoothed IDF over the article's own sentences: a term in every sentence still counts a little.
-    idf = np.log((1.0 + n) / (1.0 + df)) + 1.0
-    v = np.asarray(tfs, dtype=np.float64) * idf[c]
-    norms = np.sqrt(np.bincount(r, weights=v * v, minlength=n))
-    v = v / norms[r]
-    return _Matrix(r, c, v, n, len(vocab))
-
-
-def rank_sentences(terms: Sequence[Sequence[str]], *, damping: float = 0.85,
-                   tolerance: float = 1e-10, max_iterations: int = 200,
-                   prior: Sequence[float] | None = None) -> np.ndarray:
-    """Continuous LexRank scores (summing to 1) for sentences given as term lists.
-
-    `prior` is the teleport distribution (uniform when None): where the walk restarts, and
-    where sentences similar to nothing send their weight.
+    ``auto`` means: across languages, the strategy's method (abstractive unless the strategy is
+    extractive-then-translate); within one language, extractive (no download) unless a
+    summarization model was named.
     """
-    n = len(terms)
-    if n == 0:
-        return np.zeros(0)
-    x = _tfidf(terms)
-    has_terms = np.bincount(x.rows, minlength=n) > 0
-    if prior is None:
-        u = np.full(n, 1.0 / n)
+    for lang in (source_lang, target_lang):
+        if lang not in SCRIPT_OF_LANG:
+            raise UsageError(f"unsupported language '{lang}' (supported: {', '.join(SCRIPT_OF_LANG)})")
+    if method not in METHODS:
+        raise UsageError(f"unknown method '{method}' (use {', '.join(METHODS)})")
+    if strategy is not None and strategy not in STRATEGIES:
+        raise UsageError(f"unknown strategy '{strategy}' (use {', '.join(STRATEGIES)})")
+    extractive = method in ("extractive", "lead")
+    if extractive and model_given:
+        raise UsageError(f"--model names a summarization model, but --method {method} uses none")
+    if source_lang == target_lang:
+        if strategy is not None:
+            raise UsageError("--strategy is for summaries in another language (--to differs from --from)")
+        if method == "auto":
+            method = "abstractive" if model_given else "extractive"
+        return SummaryPlan(source_lang, target_lang, method, None)
+    if method == "auto":
+        strategy = strategy or default_strategy or "extractive-then-translate"
+        method = "extractive" if strategy == "extractive-then-translate" else "abstractive"
+    elif extractive:
+        strategy = strategy or "extractive-then-translate"
+        if strategy == "summarize-then-translate":
+            raise UsageError(f"--method {method} picks sentences; use --strategy "
+                             "extractive-then-translate (or translate-then-summarize)")
     else:
-        u = np.asarray(prior, dtype=np.float64)
-        u = u / u.sum()
-    # Row sums of S without the diagonal (every non-empty row has self-similarity exactly 1).
-    degree = x.dot(x.dot_t(np.ones(n))) - has_terms
-    degree[degree < 1e-12] = 0.0
-    dangling = degree == 0
-    inv = np.divide(1.0, degree, out=np.zeros(n), where=~dangling)
-    p = u.copy()
-    for _ in range(max_iterations):
-        y = p * inv
-        walk = x.dot(x.dot_t(y)) - y * has_terms
-        new = damping * (walk + p[dangling].sum() * u) + (1.0 - damping) * u
-        new /= new.sum()
-        done = np.abs(new - p).sum() < tolerance
-        p = new
-        if done:
-            break
-    return p
+        strategy = strategy or default_strategy or "summarize-then-translate"
+        if strategy == "extractive-then-translate":
+            raise UsageError("--strategy extractive-then-translate needs --method extractive or lead")
+    return SummaryPlan(source_lang, target_lang, method, strategy)
+
+
+class ModelSource(Protocol):
+    """Opens models on first use (models.session.SummaryModels)."""
+
+    def summarizer(self) -> SummarizationModel: ...
+
+    def translator(self) -> TranslationModel: ...
 
 
 @dataclass(frozen=True)
-class ExtractiveSummary:
-    algorithm: str  # "lexrank" | "lead"
-    indices: tuple[int, ...]  # chosen sentences (DocSentence.index), in document order
-    sentences: tuple[str, ...]  # their text, verbatim
-    scores: tuple[float, ...]  # their ranking score (LexRank centrality; lead: 1/(position+1))
-    candidates: int  # sentences long enough to be picked
-    short_input: bool = False  # too short to condense: every sentence was returned
+class SummarySentence:
+    text: str  # in the summary's language
+    source: str | None = None  # what it was translated from, when it was
+    source_index: int | None = None  # extractive: the article sentence it is (or translates)
+
+    def to_json(self) -> dict[str, object]:
+        out: dict[str, object] = {"text": self.text}
+        if self.source is not None:
+            out["source"] = self.source
+        if self.source_index is not None:
+            out["source_index"] = self.source_index
+        return out
+
+
+@dataclass(frozen=True)
+class SummaryFlags:
+    short_input: bool = False  # too short to condense: returned (translated) as it is
+    repeated: bool = False  # a summary sentence repeats another, or the decoder looped
+    repeated_sentences: tuple[int, ...] = ()
+    wrong_script: bool = False  # e.g. an "English" summary that is mostly Arabic script
+    hit_max_length: bool = False  # the summarizer stopped at its length bound
+    translation_hit_max_length: bool = False
+    empty: bool = False  # the model produced no text
 
     def to_json(self) -> dict[str, object]:
         return {
-            "algorithm": self.algorithm,
-            "indices": list(self.indices),
-            "scores": [round(s, 6) for s in self.scores],
-            "candidates": self.candidates,
+            "short_input": self.short_input, "repeated": self.repeated,
+            "repeated_sentences": list(self.repeated_sentences),
+            "wrong_script": self.wrong_script, "hit_max_length": self.hit_max_length,
+            "translation_hit_max_length": self.translation_hit_max_length, "empty": self.empty,
         }
 
 
-def _cosine(a: Counter[str], b: Counter[str]) -> float:
-    if not a or not b:
-        return 0.0
-    dot = sum(v * b.get(k, 0) for k, v in a.items())
-    na = math.sqrt(sum(v * v for v in a.values()))
-    nb = math.sqrt(sum(v * v for v in b.values()))
-    return dot / (na * nb)
+@dataclass(frozen=True)
+class SummaryResult:
+    plan: SummaryPlan
+    length: SummaryLength | None  # extractive and lead only
+    title: str | None
+    sentences: tuple[SummarySentence, ...]
+    flags: SummaryFlags
+    extractive: ExtractiveSummary | None
+    chunk_plan: MapReduceResult | None
+    source_sentences: int
+    source_words: int
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def text(self) -> str:
+        return " ".join(s.text for s in self.sentences if s.text)
+
+    def to_json(self, provenance: dict[str, object] | None = None) -> dict[str, object]:
+        words = word_count(self.text)
+        return {
+            "source_lang": self.plan.source_lang,
+            "target_lang": self.plan.target_lang,
+            "method": self.plan.method,
+            "strategy": self.plan.strategy,
+            **(provenance or {}),
+            "length": self.length.to_json() if self.length is not None else None,
+            "title": self.title,
+            "summary": self.text,
+            "sentences": [s.to_json() for s in self.sentences],
+            "extractive": self.extractive.to_json() if self.extractive is not None else None,
+            "chunk_plan": self.chunk_plan.to_json() if self.chunk_plan is not None else None,
+            "flags": self.flags.to_json(),
+            "stats": {
+                "source_sentences": self.source_sentences,
+                "source_words": self.source_words,
+                "summary_sentences": len(self.sentences),
+                "summary_words": words,
+                "compression": round(words / self.source_words, 4) if self.source_words else None,
+            },
+            "warnings": list(self.warnings),
+        }
 
 
-def _select(order: Sequence[int], terms: Sequence[Sequence[str]], words: Sequence[int],
-            length: SummaryLength, candidates: int, redundancy: float) -> list[int]:
-    """Walk `order` (best first), skipping near-duplicates of what is already chosen."""
-    target = length.sentence_target(candidates)
-    bags = {i: Counter(terms[i]) for i in order} if redundancy < 1.0 else {}
-    chosen: list[int] = []
-    skipped: list[int] = []
-    total_words = 0
-    for i in order:
-        if target is not None and len(chosen) >= target:
-            break
-        if redundancy < 1.0 and any(_cosine(bags[i], bags[j]) >= redundancy for j in chosen):
-            skipped.append(i)
-            continue
-        if length.words is not None:
-            # Greedy knapsack: a sentence that would overflow is passed over for shorter ones,
-            # but the best sentence is always taken, however long.
-            if chosen and total_words + words[i] > length.words:
-                continue
-            total_words += words[i]
-        chosen.append(i)
-    if target is not None and len(chosen) < target:
-        # Too few distinct sentences: fill up, but never with an exact repeat.
-        seen = {frozenset(terms[j]) for j in chosen}
-        for i in skipped:
-            if len(chosen) >= target:
-                break
-            if frozenset(terms[i]) not in seen:
-                chosen.append(i)
-                seen.add(frozenset(terms[i]))
-    return sorted(chosen)
+def language_warnings(doc: Document, source_lang: str, name: str) -> list[str]:
+    """A warning when the article is mostly not in the script of --from."""
+    if doc.letters == 0:
+        return [f"{name} has no letters to summarize"]
+    share = doc.source_script_letters / doc.letters
+    if share < _MIN_SOURCE_SCRIPT_SHARE:
+        lang = _LANG_NAMES.get(source_lang, source_lang)
+        return [f"{name} is {100 * share:.0f}% {lang} script; is --from {source_lang} right?"]
+    return []
 
 
-def _candidates(sentences: Sequence[str], terms: Sequence[Sequence[str]]) -> list[int]:
-    picked = [i for i, s in enumerate(sentences) if terms[i] and word_count(s) >= MIN_WORDS]
-    # An article of short lines (lists, poems) still gets a summary.
-    return picked or [i for i, t in enumerate(terms) if t] or list(range(len(sentences)))
+def _translate(texts: Sequence[str], translator: TranslationModel, source_lang: str
+               ) -> tuple[list[str], bool]:
+    """Translate sentences (each one sentence already); returns translations and 'hit the bound'."""
+    results = translate_sentences(texts, translator, source_lang=source_lang)
+    return [s.translation for s in results], any(s.hit_max_length for s in results)
 
 
-def _is_short(n_sentences: int, words: int, length: SummaryLength, candidates: int) -> bool:
-    if n_sentences < MIN_SENTENCES_TO_SUMMARIZE:
-        return True
-    if length.words is not None:
-        return words <= length.words
-    target = length.sentence_target(candidates)
-    return target is not None and n_sentences <= target
+def _split(text: str) -> list[str]:
+    return [s.text for s in paragraph_sentences(text)] if text.strip() else []
 
 
-def _summary(algorithm: str, sentences: Sequence[str], length: SummaryLength,
-             score: Callable[[list[list[str]], list[int]], np.ndarray], redundancy: float
-             ) -> ExtractiveSummary:
-    terms = sentence_terms(sentences)
-    words = [word_count(s) for s in sentences]
-    candidates = _candidates(sentences, terms)
-    if _is_short(len(sentences), sum(words), length, len(candidates)):
-        everything = tuple(range(len(sentences)))
-        return ExtractiveSummary(algorithm, everything, tuple(sentences),
-                                 tuple(0.0 for _ in everything), len(candidates), True)
-    scores = score(terms, candidates)
-    # Best first; equal scores go to the earlier sentence, so the result is deterministic.
-    order = sorted(candidates, key=lambda i: (-scores[i], i))
-    chosen = _select(order, terms, words, length, len(candidates), redundancy)
-    return ExtractiveSummary(algorithm, tuple(chosen), tuple(sentences[i] for i in chosen),
-                             tuple(float(scores[i]) for i in chosen), len(candidates))
+def summarize_document(doc: Document, plan: SummaryPlan, models: ModelSource, *,
+                       length: SummaryLength = SummaryLength(), name: str = "input"
+                       ) -> SummaryResult:
+    """Summarize `doc` as `plan` says; the one entry point of the CLI and of evaluation runs."""
+    warnings = language_warnings(doc, plan.source_lang, name)
+    originals = [s.text for s in doc.sentences]
+    normalized = [s.normalized for s in doc.sentences]
+    extractive = plan.method in ("extractive", "lead")
+    extractive_result: ExtractiveSummary | None = None
+    chunk_plan: MapReduceResult | None = None
+    translation_hit = False
+    hit = repeated_by_model = False
+
+    if len(doc.sentences) < MIN_SENTENCES_TO_SUMMARIZE:
+        sentences, translation_hit = _whole(originals, plan, models)
+        return _finish(doc, plan, length if extractive else None, sentences, warnings,
+                       short=True, translation_hit=translation_hit)
+
+    if plan.translate_first:
+        summarizer = None if extractive else models.summarizer()  # fail before translating
+        units, translation_hit = _translate(normalized, models.translator(), plan.source_lang)
+        if extractive:
+            extractive_result = _pick(plan.method, units, length)
+            sentences = [SummarySentence(units[i], originals[i], i)
+                         for i in extractive_result.indices]
+        else:
+            assert summarizer is not None
+            if sum(summarizer.count_tokens(units)) <= summarizer.max_summary_tokens:
+                sentences = [SummarySentence(u, o) for u, o in zip(units, originals)]
+                return _finish(doc, plan, None, sentences, warnings, short=True,
+                               translation_hit=translation_hit)
+            chunk_plan = map_reduce(units, summarizer)
+            sentences = [SummarySentence(s) for s in _split(chunk_plan.summary.text)]
+    elif extractive:
+        extractive_result = _pick(plan.method, originals, length)
+        picked = list(extractive_result.sentences)
+        if plan.translate_after:
+            texts, translation_hit = _translate(picked, models.translator(), plan.source_lang)
+            sentences = [SummarySentence(t, o, i)
+                         for t, o, i in zip(texts, picked, extractive_result.indices)]
+        else:
+            sentences = [SummarySentence(o, None, i)
+                         for o, i in zip(picked, extractive_result.indices)]
+    else:
+        summarizer = models.summarizer()
+        if sum(summarizer.count_tokens(normalized)) <= summarizer.max_summary_tokens:
+            sentences, translation_hit = _whole(originals, plan, models)
+            return _finish(doc, plan, None, sentences, warnings, short=True,
+                           translation_hit=translation_hit)
+        chunk_plan = map_reduce(normalized, summarizer)
+        summary = _split(chunk_plan.summary.text)
+        if plan.translate_after and summary:
+            texts, translation_hit = _translate(summary, models.translator(), plan.source_lang)
+            sentences = [SummarySentence(t, s) for t, s in zip(texts, summary)]
+        else:
+            sentences = [SummarySentence(s) for s in summary]
+    if chunk_plan is not None:
+        hit, repeated_by_model = chunk_plan.hit_max_length, chunk_plan.repeated
+    short = extractive_result.short_input if extractive_result is not None else False
+    return _finish(doc, plan, length if extractive else None, sentences, warnings, short=short,
+                   translation_hit=translation_hit, hit=hit, repeated_by_model=repeated_by_model,
+                   extractive_result=extractive_result, chunk_plan=chunk_plan)
 
 
-def extract(sentences: Sequence[str], length: SummaryLength = SummaryLength(), *,
-            redundancy: float = 0.6, damping: float = 0.85,
-            position_prior: float = 0.5) -> ExtractiveSummary:
-    """The most central sentences (LexRank), in document order and verbatim.
-
-    Candidates are sentences of at least MIN_WORDS words; a candidate whose TF-IDF cosine with
-    an already chosen sentence reaches `redundancy` is passed over (news repeats its key fact
-    in the lead and in a quote). Input too short to condense is returned whole.
-
-    The walk restarts at candidate k with weight ∝ (k + 1) ** -position_prior: news puts its
-    facts first, and pure centrality favours long background sentences that share words with
-    everything. 0 gives plain LexRank; 0.5 (the default) lifted ROUGE against the NTREX
-    headlines from 17.6 to 20.4 (Arabic) and 20.9 to 23.9 (English) ROUGE-1 for one sentence.
-    """
-
-    def score(terms: list[list[str]], candidates: list[int]) -> np.ndarray:
-        out = np.zeros(len(terms))
-        prior = [(k + 1.0) ** -position_prior for k in range(len(candidates))]
-        out[candidates] = rank_sentences([terms[i] for i in candidates], damping=damping,
-                                         prior=prior)
-        return out
-
-    return _summary("lexrank", sentences, length, score, redundancy)
+def _pick(method: str, texts: Sequence[str], length: SummaryLength) -> ExtractiveSummary:
+    return lead(texts, length) if method == "lead" else extract(texts, length)
 
 
-def lead(sentences: Sequence[str], length: SummaryLength = SummaryLength()) -> ExtractiveSummary:
-    """The lead-N baseline: the first candidate sentences, as news style front-loads facts."""
-
-    def score(terms: list[list[str]], candidates: list[int]) -> np.ndarray:
-        out = np.zeros(len(terms))
-        for rank, i in enumerate(candidates):
-            out[i] = 1.0 / (rank + 1)
-        return out
-
-    return _summary("lead", sentences, length, score, 1.0)
+def _whole(originals: Sequence[str], plan: SummaryPlan, models: ModelSource
+           ) -> tuple[list[SummarySentence], bool]:
+    """The article itself as its summary, translated when the summary's language differs."""
+    if plan.strategy is None:
+        return [SummarySentence(o, None, i) for i, o in enumerate(originals)], False
+    texts, hit = _translate(originals, models.translator(), plan.source_lang)
+    return [SummarySentence(t, o, i) for i, (t, o) in enumerate(zip(texts, originals))], hit
 
 
-def repeated_sentences(sentences: Sequence[str], threshold: float = 0.8) -> list[int]:
-    """Indices of sentences that repeat an earlier one (same terms, or term-set Jaccard ≥ threshold).
-
-    Catches a summarizer restating itself ("The plant opens. The plant is opened."), which
-    n-gram blocking inside one decoding does not prevent across chunks.
-    """
-    sets = [frozenset(t) for t in sentence_terms(sentences)]
-    out = []
-    for i, a in enumerate(sets):
-        for b in sets[:i]:
-            if a and b and len(a & b) / len(a | b) >= threshold:
-                out.append(i)
-                break
-    return out
+def _finish(doc: Document, plan: SummaryPlan, length: SummaryLength | None,
+            sentences: Sequence[SummarySentence], warnings: Sequence[str], *, short: bool,
+            translation_hit: bool = False, hit: bool = False, repeated_by_model: bool = False,
+            extractive_result: ExtractiveSummary | None = None,
+            chunk_plan: MapReduceResult | None = None) -> SummaryResult:
+    texts = [s.text for s in sentences]
+    repeats = tuple(repeated_sentences(texts))
+    joined = " ".join(texts)
+    counts = count_scripts(joined)
+    wrong_script = counts.letters > 0 and not is_mostly_script(joined, plan.target_lang)
+    flags = SummaryFlags(
+        short_input=short, repeated=bool(repeats) or repeated_by_model,
+        repeated_sentences=repeats, wrong_script=wrong_script, hit_max_length=hit,
+        translation_hit_max_length=translation_hit, empty=not joined.strip(),
+    )
+    return SummaryResult(plan, length, doc.title, tuple(sentences), flags, extractive_result,
+                         chunk_plan, len(doc.sentences), doc.words, tuple(warnings))

@@ -17,8 +17,8 @@ from xml.sax.saxutils import escape
 
 import pytest
 
-from tarjama.nlp.document import SegmentOutput, paragraph_sentences
-from tarjama.nlp.extract import text_paragraphs
+from tarjama.nlp.document import Document
+from tarjama.nlp.translate import Segment, SegmentOutput
 
 
 # Billion laughs: 10^7 copies of 50 bytes if expanded.
@@ -212,17 +212,13 @@ class LeadSummarizer:
     def describe(self) -> dict[str, object]:
         return {"summarizer": "test-lead", "n": self.n}
 
-    def summarize_many(self, texts: list[str], lang: str) -> list[list[str]]:
-        self.calls.append((len(texts), lang))
-        out = []
-        for text in texts:
-            sentences = [s.text for line in text_paragraphs(text) for s in paragraph_sentences(line)]
-            out.append(sentences[: self.n])
-        return out
+    def summarize_many(self, documents: list[Document], lang: str) -> list[list[str]]:
+        self.calls.append((len(documents), lang))
+        return [[s.text for s in doc.sentences][: self.n] for doc in documents]
 
 
 class FakeTranslator:
-    """Stand-in SegmentTranslator: marks each segment; records every call's size."""
+    """Stand-in TranslationModel: marks each segment; records every call's segments."""
 
     max_segment_tokens = 64
 
@@ -233,14 +229,14 @@ class FakeTranslator:
     def provenance(self) -> dict[str, object]:
         return {"model": {"model": "fake", "commit": "0" * 8}, "decoding": {}}
 
-    def count_tokens(self, texts: Sequence[str]) -> list[int]:
-        return [len(t.split()) + 1 for t in texts]
+    def encode(self, texts: Sequence[str]) -> list[list[int]]:
+        return [[0] * (len(t.split()) + 1) for t in texts]
 
-    def translate(self, segments: Sequence[str]) -> list[SegmentOutput]:
-        self.calls.append(list(segments))
-        if self.fail_on is not None and any(self.fail_on in s for s in segments):
+    def translate(self, segments: Sequence[Segment]) -> list[SegmentOutput]:
+        self.calls.append([s.text for s in segments])
+        if self.fail_on is not None and any(self.fail_on in s.text for s in segments):
             raise RuntimeError("model exploded")
-        return [SegmentOutput(f"EN[{len(s)}]") for s in segments]
+        return [SegmentOutput(f"EN[{len(s.text)}]") for s in segments]
 
 
 def utc(year: int, month: int, day: int, hour: int = 8) -> datetime:

@@ -15,8 +15,8 @@ import pytest
 from typer.testing import CliRunner
 
 from tarjama.cli import app
-from tarjama.nlp.errors import ExitCode
-from tarjama.nlp.journal import Journal
+from tarjama.errors import ExitCode
+from tarjama.news.journal import Journal
 from digest_helpers import (BOMB, EN_SENTENCES, Entry, LocalServer, Route, ar_article, article_page,
                                   atom, en_article, local_server, rss, utc)  # noqa: F401
 

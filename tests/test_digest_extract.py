@@ -6,9 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from tarjama.nlp.errors import InputError
-from tarjama.nlp.extract import (extract_html, extract_page, html_fragment_text, read_article_file,
-                         strip_boilerplate)
+from tarjama.errors import InputError
+from tarjama.nlp.webtext import extract_html, extract_page, html_fragment_text
+from tarjama.news.sources import read_article_file
+from tarjama.nlp.boilerplate import strip_boilerplate
 from digest_helpers import AR_SENTENCES, article_page
 
 

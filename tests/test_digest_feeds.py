@@ -7,9 +7,19 @@ import time
 from pathlib import Path
 import pytest
 
-from tarjama.nlp.errors import InputError
-from tarjama.nlp.feeds import (FetchLimits, Item, SourceFailure, canonical_url, content_hash, fetch_url,
-                       iter_items, parse_feed, resolve_sources, screen_xml)
+from tarjama.errors import InputError
+from tarjama.news.feeds import (
+    FetchLimits,
+    Item,
+    SourceFailure,
+    canonical_url,
+    content_hash,
+    fetch_url,
+    iter_items,
+    parse_feed,
+    resolve_sources,
+    screen_xml,
+)
 from digest_helpers import (BOMB, XXE, Entry, LocalServer, Route, atom, local_server,  # noqa: F401
                                   rss, utc)
 

@@ -9,9 +9,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tarjama.nlp.errors import InputError
-from tarjama.nlp.journal import (ContentCache, Journal, cache_key, dumps_line, read_records,
-                         recover_torn_tail)
+from tarjama.errors import InputError
+from tarjama.news.cache import ContentCache, cache_key
+from tarjama.news.journal import Journal, read_records
+from tarjama.outputs import dumps_line, recover_torn_tail
 
 
 def record(i: int, **extra: object) -> dict[str, object]:

@@ -7,9 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from tarjama.nlp.errors import InputError
-from tarjama.nlp.journal import dumps_line
-from tarjama.nlp.render import group_records, render_html, render_markdown, safe_filename, write_digest_pages
+from tarjama.errors import InputError
+from tarjama.outputs import dumps_line
+from tarjama.news.render import (
+    group_records,
+    render_html,
+    render_markdown,
+    safe_filename,
+    write_digest_pages,
+)
 
 RECORDS = [
     {"id": "1", "feed": "أخبار الخليج", "url": "https://news.test/1", "published": "2026-11-01T08:00:00Z",

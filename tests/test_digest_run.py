@@ -8,11 +8,20 @@ from typing import Any
 
 import pytest
 
-from tarjama.nlp.digest import (DigestOptions, DigestStats, ExtractiveSummarizer, detect_language,
-                        run_digest, summary_sentences)
-from tarjama.nlp.errors import InputError, ModelNotFoundError
-from tarjama.nlp.feeds import Fetched, Item, SourceFailure
-from tarjama.nlp.journal import ContentCache, Journal, read_records
+from tarjama.news.digest import (
+    DigestOptions,
+    DigestStats,
+    ExtractiveDigestSummarizer,
+    detect_language,
+    run_digest,
+    summary_sentences,
+)
+from tarjama.errors import InputError, ModelNotFoundError
+from tarjama.news.fetch import Fetched
+from tarjama.news.feeds import Item, SourceFailure
+from tarjama.news.cache import ContentCache
+from tarjama.news.journal import Journal, read_records
+from tarjama.nlp.document import Document
 from digest_helpers import (AR_SENTENCES, FakeTranslator, LeadSummarizer, ar_article,
                                   article_page, en_article)
 
@@ -134,10 +143,10 @@ def test_failing_items_are_recorded_and_the_run_goes_on(tmp_path: Path) -> None:
 
 def test_a_summarizer_failure_is_isolated_to_its_item(tmp_path: Path) -> None:
     class Picky(LeadSummarizer):
-        def summarize_many(self, texts: list[str], lang: str) -> list[list[str]]:
-            if any("رقم 2." in t for t in texts):
+        def summarize_many(self, documents: list[Document], lang: str) -> list[list[str]]:
+            if any("رقم 2." in s.text for doc in documents for s in doc.sentences):
                 raise ValueError("cannot summarize this one")
-            return super().summarize_many(texts, lang)
+            return super().summarize_many(documents, lang)
 
     stats, records = digest(tmp_path, [ar_item(1), ar_item(2), ar_item(3)], summarizer=Picky())
     assert [r["id"] for r in records] == ["ar-1", "ar-3"] and stats.failed == 1
@@ -255,4 +264,5 @@ def test_language_detection_and_summary_shapes() -> None:
         sentences = ("x.", "y.")
 
     assert summary_sentences(WithSentences()) == ["x.", "y."]
-    assert ExtractiveSummarizer(2).summarize_many([" ".join(AR_SENTENCES)], "ar")[0]
+    doc = Document.from_paragraphs([" ".join(AR_SENTENCES)], source_lang="ar")
+    assert ExtractiveDigestSummarizer(2).summarize_many([doc], "ar")[0]

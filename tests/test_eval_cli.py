@@ -10,7 +10,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from tarjama.cli import app
-from tarjama.nlp.errors import ExitCode
+from tarjama.errors import ExitCode
 
 runner = CliRunner()
 SACREBLEU = Path(sys.executable).with_name("sacrebleu")

@@ -25,8 +25,8 @@ from tarjama.eval.datasets import (
     load_plain,
     sha256_file,
 )
-from tarjama.eval.textio import read_lines
-from tarjama.nlp.errors import DataError, ExitCode, InputError
+from tarjama.inputs import read_lines
+from tarjama.errors import DataError, ExitCode, InputError
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 needs_data = pytest.mark.skipif(not (SHARED / "flores200").is_dir() or

@@ -27,7 +27,7 @@ from tarjama.eval.run import run_benchmark
 from tarjama.eval.scoring import score_texts
 from tarjama.eval.significance import compare_systems
 from tarjama.eval.metrics import build_metrics
-from tarjama.nlp.errors import DataError, InputError
+from tarjama.errors import DataError, InputError
 
 AR_SRC = ["قال الرئيس إن الاقتصاد ينمو <بسرعة> & بثبات", "ذهب الولد إلى المدرسة", "الكتاب في البيت",
           "وصلت الطائرة متأخرة", "انتهى الاجتماع مساء أمس"]

@@ -11,9 +11,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from rouge_score import rouge_scorer
 
-from tarjama.eval.rouge import RougeScoreTokenizer, UnicodeTokenizer, detect_lang, make_tokenizer
+from tarjama.eval.metrics.rouge import (
+    RougeScoreTokenizer,
+    UnicodeTokenizer,
+    detect_lang,
+    make_tokenizer,
+)
 from tarjama.eval.scoring import score_texts
-from tarjama.nlp.errors import DataError
+from tarjama.errors import DataError
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 FLORES = SHARED / "flores200"

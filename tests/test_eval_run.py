@@ -11,7 +11,7 @@ import pytest
 from tarjama.eval.datasets import Dataset, Segment, load_dataset
 from tarjama.eval.run import System, run_benchmark
 from tarjama.eval.scoring import ScoreReport, score_files
-from tarjama.nlp.errors import DataError
+from tarjama.errors import DataError
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 needs_data = pytest.mark.skipif(not (SHARED / "flores200").is_dir() or

@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 from tarjama.cli import app
 from tarjama.models.loading import LoadOptions, locate, resolve_model
 from tarjama.models.registry import REGISTRY
-from tarjama.nlp.errors import ExitCode, ModelNotDownloadedError
+from tarjama.errors import ExitCode, ModelNotDownloadedError
 
 runner = CliRunner()
 

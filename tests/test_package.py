@@ -107,3 +107,75 @@ def test_wheel_installs_only_tarjama_and_runs_outside_the_checkout(tmp_path: Pat
         done = subprocess.run(command, cwd=outside, capture_output=True, text=True, env=env)
         assert done.returncode == 0, done.stderr
         assert "tarjama" in done.stdout
+
+
+def _imports() -> dict[str, set[str]]:
+    """Every module of the package and the tarjama modules it imports, at any depth of its code
+    (function-level imports included: they hide circles, they do not break them)."""
+    import ast
+
+    modules: dict[str, Path] = {}
+    for path in REPO.rglob("*.py"):
+        relative = path.relative_to(REPO)
+        if relative.parts[0] in ("tests", "scripts", ".venv", "build") or "__main__" in path.name:
+            continue
+        parts = ("tarjama", *relative.with_suffix("").parts)
+        modules[".".join(parts[:-1] if parts[-1] == "__init__" else parts)] = path
+    graph: dict[str, set[str]] = {}
+    for name, path in modules.items():
+        found: set[str] = set()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            targets = ([a.name for a in node.names] if isinstance(node, ast.Import)
+                       else [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            for target in targets:
+                if isinstance(node, ast.ImportFrom) and target in modules:
+                    # `from tarjama.x import y`: y may be a module of x
+                    found.update(f"{target}.{a.name}" for a in node.names
+                                 if f"{target}.{a.name}" in modules)
+                while target and target not in modules:
+                    target = target.rpartition(".")[0]
+                if target and target != name:
+                    found.add(target)
+        graph[name] = found - {"tarjama"}
+    return graph
+
+
+def test_no_import_circles() -> None:
+    graph = _imports()
+    state: dict[str, int] = {}
+    stack: list[str] = []
+
+    def visit(node: str) -> None:
+        state[node] = 1
+        stack.append(node)
+        for nxt in sorted(graph[node]):
+            if state.get(nxt) == 1:
+                raise AssertionError("import circle: " + " -> ".join(stack[stack.index(nxt):] + [nxt]))
+            if nxt not in state:
+                visit(nxt)
+        stack.pop()
+        state[node] = 2
+
+    for node in sorted(graph):
+        if node not in state:
+            visit(node)
+
+
+def test_nlp_is_text_in_text_out() -> None:
+    """nlp/ reads the text it is given and nothing else: no files written, no network, no
+    processes, no models; and it stands below every other folder."""
+    import ast
+
+    forbidden = {"os", "io", "shutil", "tempfile", "socket", "sqlite3", "subprocess", "threading",
+                 "signal", "fcntl", "urllib", "http", "requests", "torch", "transformers",
+                 "ctranslate2", "multiprocessing", "concurrent"}
+    allowed_tarjama = ("tarjama.nlp", "tarjama.errors")
+    for path in sorted((REPO / "nlp").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = ([a.name for a in node.names] if isinstance(node, ast.Import)
+                     else [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            for name in names:
+                top = name.split(".")[0]
+                assert top not in forbidden, f"{path.name} imports {name}"
+                if top == "tarjama":
+                    assert name.startswith(allowed_tarjama), f"{path.name} imports {name}"

@@ -10,11 +10,18 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tarjama.nlp.summarize import (
-    ExtractiveSummary, SummaryLength, extract, lead, rank_sentences, read_document,
-    repeated_sentences, sentence_terms, word_count,
+from tarjama.nlp.extractive import (
+    ExtractiveSummary,
+    SummaryLength,
+    extract,
+    lead,
+    rank_sentences,
+    repeated_sentences,
+    sentence_terms,
+    word_count,
 )
-from tarjama.nlp.textio import Line
+from tarjama.nlp.document import read_document
+from tarjama.nlp.document import Line
 
 
 def lines_of(*texts: str) -> list[Line]:

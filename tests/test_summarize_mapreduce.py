@@ -6,12 +6,13 @@ from typing import Sequence
 
 import pytest
 
-from tarjama.nlp.document import SegmentOutput
-from tarjama.nlp.errors import UsageError
+from tarjama.nlp.translate import Segment, SegmentOutput
+from tarjama.errors import UsageError
 from tarjama.nlp.mapreduce import map_bound, map_reduce
-from tarjama.nlp.summarize import SummaryLength, read_document
-from tarjama.nlp.summary_pipeline import resolve_plan, summarize_document
-from tarjama.nlp.textio import Line
+from tarjama.nlp.extractive import SummaryLength
+from tarjama.nlp.document import read_document
+from tarjama.nlp.summarize import resolve_plan, summarize_document
+from tarjama.nlp.document import Line
 
 
 class WordSummarizer:
@@ -44,12 +45,12 @@ class UpperTranslator:
     def __init__(self) -> None:
         self.seen: list[str] = []
 
-    def count_tokens(self, texts: Sequence[str]) -> list[int]:
-        return [len(t.split()) + 1 for t in texts]
+    def encode(self, texts: Sequence[str]) -> list[list[int]]:
+        return [[0] * (len(t.split()) + 1) for t in texts]
 
-    def translate(self, segments: Sequence[str]) -> list[SegmentOutput]:
-        self.seen.extend(segments)
-        return [SegmentOutput(s.upper()) for s in segments]
+    def translate(self, segments: Sequence[Segment]) -> list[SegmentOutput]:
+        self.seen.extend(s.text for s in segments)
+        return [SegmentOutput(s.text.upper()) for s in segments]
 
 
 class Models:

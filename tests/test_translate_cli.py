@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from tarjama.cli import app
 from cli_helpers import one_line_error
-from tarjama.nlp.errors import ExitCode
+from tarjama.errors import ExitCode
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE = REPO / "samples" / "article.ar.txt"

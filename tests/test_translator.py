@@ -3,7 +3,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from tarjama.models.loading import LoadOptions, load, resolve_model
-from tarjama.models.translator import DecodingConfig, Translator, find_loop
+from tarjama.models.translator import DecodingConfig, Seq2SeqTranslator, find_loop
+from tarjama.nlp.translate import Segment
 
 
 def test_find_loop() -> None:
@@ -15,7 +16,8 @@ def test_find_loop() -> None:
 
 def test_batches_sorted_and_under_budget(tiny_marian: Path) -> None:
     loaded = load(resolve_model(str(tiny_marian)), LoadOptions(device="cpu"))
-    translator = Translator(loaded, DecodingConfig(max_batch_tokens=200, num_beams=2))
+    translator = Seq2SeqTranslator(loaded, DecodingConfig(max_batch_tokens=200, num_beams=2),
+                                   source_lang="ar", target_lang="en")
     encoded = [[1] * n for n in (3, 40, 5, 38, 12, 7, 60)]
     batches = translator._batches(encoded)
     assert sorted(i for b in batches for i in b) == list(range(7))
@@ -29,11 +31,12 @@ def test_batches_sorted_and_under_budget(tiny_marian: Path) -> None:
 def test_outputs_bounded_by_input_length_and_in_order(tiny_marian: Path) -> None:
     loaded = load(resolve_model(str(tiny_marian)), LoadOptions(device="cpu"))
     config = DecodingConfig(max_length_ratio=1.0, max_length_offset=2)
-    translator = Translator(loaded, config)
-    segments = ["هل تكفي هذه المحطات؟", "ذهب الرئيس إلى المدينة وتحدث مع الصحفيين عن الاقتصاد.", "نعم"]
+    translator = Seq2SeqTranslator(loaded, config, source_lang="ar", target_lang="en")
+    texts = ["هل تكفي هذه المحطات؟", "ذهب الرئيس إلى المدينة وتحدث مع الصحفيين عن الاقتصاد.", "نعم"]
+    segments = [Segment(t, tuple(ids)) for t, ids in zip(texts, translator.encode(texts))]
     outs = translator.translate(segments)
     assert len(outs) == 3
-    n_src = translator.count_tokens(segments)
+    n_src = translator.count_tokens(texts)
     for out, n in zip(outs, n_src):
         # Random weights rarely stop by themselves: the bound is what ends them.
         assert 0 < out.output_tokens <= n + 2

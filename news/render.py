@@ -17,9 +17,9 @@ import unicodedata
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
-from tarjama.nlp.errors import InputError
-from tarjama.nlp.journal import read_records
-from tarjama.nlp.textio import atomic_write_text
+from tarjama.errors import InputError
+from tarjama.news.journal import read_records
+from tarjama.outputs import atomic_write_text
 
 __all__ = ["group_records", "render_html", "render_markdown", "safe_filename", "write_digest_pages"]
 

@@ -1,10 +1,9 @@
 """Where digest items come from: RSS/Atom feeds (URL or file), JSONL files and folders.
 
 Every source becomes a list of :class:`Item` records. Reading is defensive because feeds are
-written by strangers: bytes are fetched here with a time limit, a size limit, a bounded number of
-redirects and http(s) only (feedparser's own fetching has none of these), and feed XML is
-screened for entity declarations before feedparser sees it, so neither an entity-expansion bomb
-nor an external entity can reach an XML parser.
+written by strangers: bytes are fetched within limits (news.fetch), and feed XML is screened
+for entity declarations before feedparser sees it, so neither an entity-expansion bomb nor an
+external entity can reach an XML parser.
 
 A source that cannot be read (unreachable URL, broken or hostile XML) is reported as a
 :class:`SourceFailure` and the other sources go on; a local path that does not exist is the
@@ -19,50 +18,22 @@ import io
 import json
 import os
 import re
-import time
-import urllib.error
 import urllib.parse
-import urllib.request
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Mapping, Sequence
 
-from tarjama.nlp.errors import InputError
-from tarjama.nlp.extract import HTML_SUFFIXES, is_url
+from tarjama.errors import InputError, one_line
+from tarjama.news.fetch import FetchLimits, fetch_url
+from tarjama.news.sources import HTML_SUFFIXES, is_url
 from tarjama.nlp.normalize import fold_for_matching
+from tarjama.nlp.webtext import html_fragment_text
 
 __all__ = [
-    "FetchLimits", "Fetched", "Item", "Source", "SourceFailure", "canonical_url", "content_hash",
-    "fetch_url", "parse_feed", "parse_published", "read_source", "resolve_sources", "screen_xml",
-    "iter_items",
+    "Item", "Source", "SourceFailure", "canonical_url", "content_hash", "parse_feed",
+    "parse_published", "read_source", "resolve_sources", "screen_xml", "iter_items",
 ]
-
-
-def _user_agent() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        v = version("tarjama")
-    except PackageNotFoundError:
-        v = "0+unknown"
-    return f"tarjama-digest/{v} (news digest; Python urllib)"
-
-
-@dataclass(frozen=True)
-class FetchLimits:
-    timeout: float = 20.0  # seconds for one whole request: connect, headers and body
-    max_bytes: int = 10 << 20  # feeds and article pages bigger than this are refused
-    max_redirects: int = 5
-    user_agent: str = field(default_factory=_user_agent)
-
-
-@dataclass(frozen=True)
-class Fetched:
-    url: str  # as asked for
-    final_url: str  # after redirects
-    data: bytes
-    content_type: str | None
 
 
 @dataclass(frozen=True)
@@ -79,7 +50,7 @@ class Item:
     path: str | None = None  # a local file read only when the item is processed
     published: str | None = None  # ISO 8601, UTC, "Z"
     guid: str | None = None
-    language: str | None = None  # what the source claims; the text decides (nlp.digest)
+    language: str | None = None  # what the source claims; the text decides (news.digest)
     error: str | None = None  # the source record itself was unusable (a bad JSONL line)
 
 
@@ -221,73 +192,6 @@ def read_source(source: Source, limits: FetchLimits) -> list[Item]:
     raise ValueError(f"unknown source kind {source.kind!r}")
 
 
-# --- fetching --------------------------------------------------------------------------------
-
-
-class _BoundedRedirects(urllib.request.HTTPRedirectHandler):
-    def __init__(self, limit: int) -> None:
-        super().__init__()
-        self.max_redirections = limit
-        # urllib's loop detector (same URL 4 times) would give a vaguer message than ours.
-        self.max_repeats = limit + 1
-
-    def redirect_request(self, req: Any, fp: Any, code: int, msg: str, headers: Any,
-                         newurl: str) -> Any:
-        # urllib also follows ftp:// redirects; a feed has no business sending us there.
-        if urllib.parse.urlsplit(newurl).scheme.lower() not in ("http", "https"):
-            raise InputError(f"{req.full_url}: redirected to a non-http(s) URL ({newurl[:200]})")
-        if len(getattr(req, "redirect_dict", {})) >= self.max_redirections:
-            raise InputError(f"{req.full_url}: more than {self.max_redirections} redirects")
-        return super().redirect_request(req, fp, code, msg, headers, newurl)
-
-
-def fetch_url(url: str, limits: FetchLimits) -> Fetched:
-    """GET an http(s) URL within the limits; every failure is an InputError naming the URL."""
-    if urllib.parse.urlsplit(url).scheme.lower() not in ("http", "https"):
-        raise InputError(f"{url}: only http(s) URLs can be fetched")
-    opener = urllib.request.build_opener(_BoundedRedirects(limits.max_redirects))
-    request = urllib.request.Request(url, headers={
-        "User-Agent": limits.user_agent,
-        "Accept": "application/rss+xml, application/atom+xml, application/xml, text/xml, "
-                  "text/html;q=0.9, */*;q=0.5",
-        # No compression asked for, so the size limit is on what we keep, not what we inflate.
-        "Accept-Encoding": "identity",
-    })
-    deadline = time.monotonic() + limits.timeout
-    try:
-        with opener.open(request, timeout=limits.timeout) as response:
-            declared = response.headers.get("Content-Length")
-            if declared and declared.isdigit() and int(declared) > limits.max_bytes:
-                raise InputError(f"{url}: {declared} bytes, over the {limits.max_bytes}-byte limit")
-            chunks: list[bytes] = []
-            size = 0
-            while True:
-                if time.monotonic() > deadline:
-                    raise InputError(f"{url}: timed out after {limits.timeout:g} s")
-                chunk = response.read(64 << 10)
-                if not chunk:
-                    break
-                size += len(chunk)
-                if size > limits.max_bytes:
-                    raise InputError(f"{url}: larger than the {limits.max_bytes}-byte limit")
-                chunks.append(chunk)
-            return Fetched(url, response.geturl(), b"".join(chunks),
-                           response.headers.get("Content-Type"))
-    except InputError:
-        raise
-    except urllib.error.HTTPError as exc:
-        raise InputError(f"{url}: HTTP {exc.code} {exc.reason}") from None
-    except urllib.error.URLError as exc:
-        reason = exc.reason
-        if isinstance(reason, TimeoutError):
-            raise InputError(f"{url}: timed out after {limits.timeout:g} s") from None
-        raise InputError(f"{url}: cannot fetch ({reason})") from None
-    except TimeoutError:
-        raise InputError(f"{url}: timed out after {limits.timeout:g} s") from None
-    except (OSError, ValueError) as exc:  # connection reset, bad status line, invalid URL
-        raise InputError(f"{url}: cannot fetch ({type(exc).__name__}: {exc})") from None
-
-
 # --- feeds -----------------------------------------------------------------------------------
 
 # Both declarations are what entity attacks are made of, and no real news feed needs either.
@@ -339,7 +243,7 @@ def parse_feed(data: bytes, source: str, *, base_url: str | None = None) -> list
         "id", "link", "title", "summary", "content"))]
     if not entries:
         if parsed.get("bozo") and parsed.get("bozo_exception") is not None:
-            raise InputError(f"{source}: not a readable feed ({_one_line(parsed.bozo_exception)})")
+            raise InputError(f"{source}: not a readable feed ({one_line(parsed.bozo_exception)})")
         if not parsed.get("version"):
             raise InputError(f"{source}: not an RSS or Atom feed")
         return []
@@ -395,8 +299,6 @@ def _plain(text: str | None) -> str:
         return ""
     if "<" not in text and "&" not in text:
         return " ".join(text.split())
-    from tarjama.nlp.extract import html_fragment_text
-
     return " ".join(html_fragment_text(text).split())
 
 
@@ -404,10 +306,6 @@ def _lang(value: Any) -> str | None:
     if not isinstance(value, str) or not value.strip():
         return None
     return value.strip().lower().replace("_", "-").split("-")[0]
-
-
-def _one_line(exc: BaseException) -> str:
-    return " ".join(f"{type(exc).__name__}: {exc}".split())[:300]
 
 
 # --- JSONL, folders, single files ------------------------------------------------------------
@@ -427,7 +325,7 @@ def _jsonl_items(path: Path) -> Iterator[Item]:
             try:
                 obj = json.loads(raw.decode("utf-8-sig" if number == 1 else "utf-8"))
             except (UnicodeDecodeError, ValueError) as exc:
-                yield Item(id=where, source=source, error=f"line {number}: not valid JSON ({_one_line(exc)})")
+                yield Item(id=where, source=source, error=f"line {number}: not valid JSON ({one_line(exc)})")
                 continue
             if not isinstance(obj, dict):
                 yield Item(id=where, source=source, error=f"line {number}: expected a JSON object")

@@ -14,7 +14,7 @@ class ExitCode(IntEnum):
     """Documented process exit codes (README "Exit codes" lists the same table)."""
 
     OK = 0
-    INTERNAL = 1  # a bug: please report it (traceback shown with --debug)
+    INTERNAL = 1  # a bug: please report it (TARJAMA_DEBUG=1 shows the traceback)
     USAGE = 2  # bad command-line usage (typer/click's own code)
     INPUT = 3  # unreadable or unusable input: missing file, directory, empty, binary, bad UTF-8
     MODEL_NOT_FOUND = 4  # unknown model name, or a model directory missing files
@@ -61,3 +61,11 @@ class UnsafeWeightsError(TarjamaError):
 
 class DataError(TarjamaError):
     exit_code = ExitCode.DATA
+
+
+def one_line(exc: BaseException, limit: int = 500) -> str:
+    """An exception as one line for a log or an error record: a TarjamaError's own message, else
+    the type and message of what a library raised (hostile input can break parsers any way)."""
+    if isinstance(exc, TarjamaError):
+        return exc.message
+    return " ".join(f"{type(exc).__name__}: {exc}".split())[:limit]

@@ -1,8 +1,10 @@
 """Batch digest of news items: clean, de-duplicate, summarize, translate, append one record each.
 
-The models are injected: a :class:`Summarizer` (``summarize_many(texts, lang)``) and, for Arabic
-items, a factory of an :class:`nlp.document.SegmentTranslator`, opened only when the first
-Arabic item needs it. So this module runs without torch, and tests drive it with stand-ins.
+The models are injected: a :class:`DigestSummarizer` (``summarize_many(documents, lang)``) and,
+for Arabic items, a factory of an :class:`nlp.translate.TranslationModel`, opened only when the
+first Arabic item needs it. So this module runs without torch, and tests drive it with stand-ins.
+Each item's text is split into sentences once (an nlp.document.Document); summaries come back as
+sentences, and those sentences (with the title) are translated as they are.
 
 A run has two phases. The scan reads every source (feeds are small) and drops what is already
 in the output, duplicates (same id, feed GUID or canonical URL), items older than ``since``
@@ -27,33 +29,38 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Mapping, Protocol, Sequence
 
-from tarjama.nlp.document import SegmentOutput, SegmentTranslator, paragraph_sentences, translate_lines
-from tarjama.nlp.errors import InputError, TarjamaError
-from tarjama.nlp.extract import extract_html, extract_page, read_article_file, strip_boilerplate, text_paragraphs
-from tarjama.nlp.feeds import (Fetched, FetchLimits, Item, SourceFailure, canonical_url, content_hash,
-                       fetch_url, parse_published)
-from tarjama.nlp.journal import ContentCache, Journal, cache_key
+from tarjama.errors import InputError, TarjamaError, one_line
+from tarjama.news.cache import ContentCache, TranslationCache, cache_key, describe, translator_identity
+from tarjama.news.feeds import Item, SourceFailure, canonical_url, content_hash, parse_published
+from tarjama.news.fetch import Fetched, FetchLimits, fetch_url
+from tarjama.news.journal import Journal
+from tarjama.news.sources import read_article_file
+from tarjama.nlp.boilerplate import strip_boilerplate
+from tarjama.nlp.document import Document, paragraph_sentences
+from tarjama.nlp.extractive import SummaryLength, extract, lead
+from tarjama.nlp.mapreduce import SummarizationModel, map_reduce
 from tarjama.nlp.script import count_scripts
-from tarjama.nlp.textio import Line
+from tarjama.nlp.translate import TranslationModel, translate_sentences
+from tarjama.nlp.webtext import extract_html, extract_page, text_paragraphs
 
 __all__ = [
-    "AbstractiveSummarizer", "CachingTranslator", "DigestOptions", "DigestStats",
-    "ExtractiveSummarizer", "ProgressSink", "Summarizer", "describe", "detect_language",
-    "run_digest", "stop_requested_on_signals", "summary_sentences", "translator_identity",
+    "AbstractiveDigestSummarizer", "DigestOptions", "DigestStats", "DigestSummarizer",
+    "ExtractiveDigestSummarizer", "ProgressSink", "detect_language", "run_digest",
+    "stop_requested_on_signals", "summary_sentences",
 ]
 
 log = logging.getLogger("tarjama")
 
 
-class Summarizer(Protocol):
-    """Summaries of many texts (one paragraph a line) in one call.
+class DigestSummarizer(Protocol):
+    """Summaries of many articles of one language in one call.
 
     Each result may be a string, a list of sentences, or an object with ``sentences`` (strings
     or objects with ``text``) or ``text``/``summary``. A summarizer that can say what it is
     (``provenance()`` or ``describe()`` returning a dict) gets its results cached.
     """
 
-    def summarize_many(self, texts: list[str], lang: str) -> list[Any]: ...
+    def summarize_many(self, documents: list[Document], lang: str) -> list[Any]: ...
 
 
 class ProgressSink(Protocol):
@@ -131,7 +138,7 @@ def detect_language(text: str) -> str | None:
 
 
 def summary_sentences(result: Any) -> list[str]:
-    """The sentences of one summarizer result, whatever shape it comes in (see Summarizer)."""
+    """The sentences of one summarizer result, whatever shape it comes in (see DigestSummarizer)."""
     if isinstance(result, str):
         return text_paragraphs(result)
     if isinstance(result, (list, tuple)):
@@ -146,19 +153,8 @@ def summary_sentences(result: Any) -> list[str]:
     raise TypeError(f"cannot read a summary from {type(result).__name__}")
 
 
-def describe(component: Any) -> dict[str, Any] | None:
-    """What a model-like component says it is, for records and cache keys; None if it says nothing."""
-    for name in ("provenance", "describe"):
-        method = getattr(component, name, None)
-        if callable(method):
-            value = method()
-            if isinstance(value, Mapping):
-                return dict(value)
-    return None
-
-
-class ExtractiveSummarizer:
-    """LexRank (or the lead-N baseline) from nlp.summarize, as a digest Summarizer."""
+class ExtractiveDigestSummarizer:
+    """LexRank (or the lead-N baseline) from nlp.extractive, as a DigestSummarizer."""
 
     def __init__(self, sentences: int = 3, algorithm: str = "lexrank") -> None:
         if algorithm not in ("lexrank", "lead"):
@@ -169,30 +165,28 @@ class ExtractiveSummarizer:
     def describe(self) -> dict[str, Any]:
         return {"summarizer": self.algorithm, "sentences": self.sentences}
 
-    def summarize_many(self, texts: list[str], lang: str) -> list[list[str]]:
-        from tarjama.nlp.summarize import SummaryLength, extract, lead
-
+    def summarize_many(self, documents: list[Document], lang: str) -> list[list[str]]:
         pick = extract if self.algorithm == "lexrank" else lead
         length = SummaryLength(sentences=self.sentences)
         out = []
-        for text in texts:
-            sentences = [s.text for line in text_paragraphs(text) for s in paragraph_sentences(line)]
+        for doc in documents:
+            sentences = [s.text for s in doc.sentences]
             out.append(list(pick(sentences, length).sentences) if sentences else [])
         return out
 
 
-class AbstractiveSummarizer:
-    """A seq2seq summarizer per language (nlp.mapreduce.TextSummarizer), opened on first use.
+class AbstractiveDigestSummarizer:
+    """A seq2seq summarizer per language (nlp.mapreduce.SummarizationModel), opened on first use.
 
     Articles that fit the model's window are summarized together in one batched call; longer
     ones go through nlp.mapreduce.map_reduce, so nothing is truncated.
     """
 
-    def __init__(self, open_model: Callable[[str], Any]) -> None:
+    def __init__(self, open_model: Callable[[str], SummarizationModel]) -> None:
         self._open = open_model
-        self._models: dict[str, Any] = {}
+        self._models: dict[str, SummarizationModel] = {}
 
-    def _model(self, lang: str) -> Any:
+    def _model(self, lang: str) -> SummarizationModel:
         if lang not in self._models:
             self._models[lang] = self._open(lang)
         return self._models[lang]
@@ -202,89 +196,28 @@ class AbstractiveSummarizer:
         # should stop the run before any item is tried.
         return {"summarizer": "abstractive", **(describe(self._model(lang)) or {})}
 
-    def summarize_many(self, texts: list[str], lang: str) -> list[list[str]]:
-        from tarjama.nlp.mapreduce import map_reduce
-
+    def summarize_many(self, documents: list[Document], lang: str) -> list[list[str]]:
         model = self._model(lang)
-        units = [[s.text for line in text_paragraphs(t) for s in paragraph_sentences(line)] for t in texts]
+        units = [[s.text for s in doc.sentences] for doc in documents]
         joined = [" ".join(u) for u in units]
         sizes = model.count_tokens(joined) if joined else []
         fits = [i for i, n in enumerate(sizes) if n <= model.max_input_tokens and units[i]]
-        out: list[list[str]] = [[] for _ in texts]
+        out: list[list[str]] = [[] for _ in documents]
         if fits:
             # A summary is never allowed to be longer than what it summarizes.
             bounds = [max(1, min(model.max_summary_tokens, sizes[i])) for i in fits]
             for i, result in zip(fits, model.summarize([joined[i] for i in fits], bounds)):
                 out[i] = _sentences_of(result.text)
         fitting = set(fits)
-        for i in range(len(texts)):
+        for i in range(len(documents)):
             if i not in fitting and units[i]:
                 out[i] = _sentences_of(map_reduce(units[i], model).summary.text)
         return out
 
 
 def _sentences_of(text: str) -> list[str]:
+    """The sentences of text a model wrote (split here once; translated as they are)."""
     return [s.text for line in text_paragraphs(text) for s in paragraph_sentences(line)]
-
-
-# --- translation with a cache ----------------------------------------------------------------
-
-
-def translator_identity(translator: Any) -> dict[str, Any] | None:
-    """Provenance of a translator, with a fingerprint of its files when it has no hub commit.
-
-    A local model directory is known only by its path; size and mtime of its files make a
-    retrained model in the same place a different cache identity.
-    """
-    ident = describe(translator)
-    if ident is None:
-        return None
-    model = ident.get("model")
-    if isinstance(model, Mapping) and not model.get("commit") and model.get("path"):
-        path = Path(str(model["path"]))
-        if path.is_dir():
-            ident = {**ident, "files": sorted(
-                (p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in path.iterdir() if p.is_file()
-            )}
-    return ident
-
-
-class CachingTranslator:
-    """A SegmentTranslator that translates each distinct segment once, ever (given a cache)."""
-
-    def __init__(self, inner: SegmentTranslator, cache: ContentCache | None,
-                 identity: Mapping[str, Any] | None) -> None:
-        self.inner = inner
-        self.max_segment_tokens = inner.max_segment_tokens
-        self._cache = cache if identity is not None else None
-        self._identity = identity
-
-    def count_tokens(self, texts: Sequence[str]) -> list[int]:
-        return self.inner.count_tokens(texts)
-
-    def translate(self, segments: Sequence[str]) -> list[SegmentOutput]:
-        distinct = list(dict.fromkeys(segments))
-        found: dict[str, SegmentOutput] = {}
-        keys: dict[str, str] = {}
-        if self._cache is not None:
-            keys = {s: cache_key("translation", self._identity or {}, s) for s in distinct}
-            cached = self._cache.get_many(list(keys.values()))
-            for s in distinct:
-                value = cached.get(keys[s])
-                if isinstance(value, Mapping):
-                    found[s] = SegmentOutput(**{k: value[k] for k in (
-                        "text", "hit_max_length", "repeated", "output_tokens") if k in value})
-        missing = [s for s in distinct if s not in found]
-        if missing:
-            outputs = self.inner.translate(missing)
-            if len(outputs) != len(missing):
-                raise RuntimeError(f"translator returned {len(outputs)} outputs for {len(missing)} segments")
-            found.update(zip(missing, outputs))
-            if self._cache is not None:
-                self._cache.put_many({keys[s]: {
-                    "text": o.text, "hit_max_length": o.hit_max_length, "repeated": o.repeated,
-                    "output_tokens": o.output_tokens} for s, o in zip(missing, outputs)})
-        return [found[s] for s in segments]
 
 
 # --- the run ---------------------------------------------------------------------------------
@@ -295,6 +228,7 @@ class _Prepared:
     item: Item
     title: str
     paragraphs: tuple[str, ...]
+    document: Document
     language: str
     published: str | None
     keys: tuple[str, ...]
@@ -332,17 +266,11 @@ def _utc_now() -> str:
     return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _one_line(exc: BaseException) -> str:
-    if isinstance(exc, TarjamaError):
-        return exc.message
-    return " ".join(f"{type(exc).__name__}: {exc}".split())[:500]
-
-
 class _Run:
     """One digest run's state; run_digest is its only user."""
 
-    def __init__(self, journal: Journal, summarizer: Summarizer,
-                 translator: Callable[[], SegmentTranslator] | None, options: DigestOptions,
+    def __init__(self, journal: Journal, summarizer: DigestSummarizer,
+                 translator: Callable[[], TranslationModel] | None, options: DigestOptions,
                  cache: ContentCache | None, fetch: Callable[[str], Fetched],
                  should_stop: Callable[[], bool], progress: ProgressSink | None) -> None:
         self.journal = journal
@@ -357,7 +285,7 @@ class _Run:
         self.counts = {k: 0 for k in ("done", "failed", "skipped", "duplicates", "older",
                                       "deferred", "sources_failed")}
         self.started = _utc_now()
-        self._translator: CachingTranslator | None = None
+        self._translator: TranslationCache | None = None
         self._translator_ident: dict[str, Any] | None = None
         self._summarizer_idents: dict[str, dict[str, Any] | None] = {}
         self.interrupted = False
@@ -465,7 +393,7 @@ class _Run:
         except TarjamaError as exc:
             return _Failure(item, "extract", exc.message)
         except Exception as exc:  # hostile HTML can break parsers in any way; one item only
-            return _Failure(item, "extract", _one_line(exc))
+            return _Failure(item, "extract", one_line(exc))
 
     def _prepare_inner(self, item: Item, t0: float) -> _Prepared | _Failure:
         if item.error is not None:
@@ -517,8 +445,9 @@ class _Run:
         if not title:
             warnings.append("no title")
         keys = [*_pre_keys(item), f"sha256:{content_hash(title, body)}"]
-        return _Prepared(item, title, tuple(paragraphs), language, published, tuple(keys),
-                         tuple(warnings), time.monotonic() - t0)
+        document = Document.from_paragraphs(paragraphs, source_lang=language, title=title)
+        return _Prepared(item, title, tuple(paragraphs), document, language, published,
+                         tuple(keys), tuple(warnings), time.monotonic() - t0)
 
     # summarize -------------------------------------------------------------------------------
 
@@ -526,13 +455,13 @@ class _Run:
         out: dict[str, list[str]] = {}
         for lang in sorted({p.language for p in ready}):
             group = [p for p in ready if p.language == lang]
-            texts = ["\n".join(p.paragraphs) for p in group]
             ident = self._summarizer_ident(lang)
-            keys = [cache_key("summary", {**(ident or {}), "lang": lang}, t) for t in texts]
+            keys = [cache_key("summary", {**(ident or {}), "lang": lang}, "\n".join(p.paragraphs))
+                    for p in group]
             cached = self.cache.get_many(keys) if self.cache is not None and ident else {}
             todo = [i for i, k in enumerate(keys) if not isinstance(cached.get(k), list)]
             results: dict[int, list[str]] = {i: cached[keys[i]] for i in range(len(group)) if i not in todo}
-            fresh = self._summarize_texts([texts[i] for i in todo], lang, [group[i] for i in todo])
+            fresh = self._summarize_group([group[i] for i in todo], lang)
             for i, sentences in zip(todo, fresh):
                 if sentences is not None:
                     results[i] = sentences
@@ -554,35 +483,35 @@ class _Run:
             self._summarizer_idents[lang] = per_lang(lang) if callable(per_lang) else describe(self.summarizer)
         return self._summarizer_idents[lang]
 
-    def _summarize_texts(self, texts: list[str], lang: str, group: list[_Prepared]) -> list[list[str] | None]:
-        if not texts:
+    def _summarize_group(self, group: list[_Prepared], lang: str) -> list[list[str] | None]:
+        if not group:
             return []
         try:
-            return [summary_sentences(r) for r in self._call_summarizer(texts, lang)]
+            return [summary_sentences(r) for r in self._call_summarizer(group, lang)]
         except TarjamaError:
             raise  # a model that cannot load or run at all: every item would fail the same way
         except Exception as exc:
-            if len(texts) == 1:
-                self._fail(_Failure(group[0].item, "summarize", _one_line(exc)))
+            if len(group) == 1:
+                self._fail(_Failure(group[0].item, "summarize", one_line(exc)))
                 return [None]
-            log.info("summarizing a batch failed (%s); retrying its items one by one", _one_line(exc))
-        return [s for t, p in zip(texts, group) for s in self._summarize_texts([t], lang, [p])]
+            log.info("summarizing a batch failed (%s); retrying its items one by one", one_line(exc))
+        return [s for p in group for s in self._summarize_group([p], lang)]
 
-    def _call_summarizer(self, texts: list[str], lang: str) -> list[Any]:
-        results = list(self.summarizer.summarize_many(texts, lang))
-        if len(results) != len(texts):
-            raise RuntimeError(f"summarizer returned {len(results)} results for {len(texts)} texts")
+    def _call_summarizer(self, group: list[_Prepared], lang: str) -> list[Any]:
+        results = list(self.summarizer.summarize_many([p.document for p in group], lang))
+        if len(results) != len(group):
+            raise RuntimeError(f"summarizer returned {len(results)} results for {len(group)} texts")
         return results
 
     # translate -------------------------------------------------------------------------------
 
-    def _translator_for(self) -> CachingTranslator:
+    def _translator_for(self) -> TranslationCache:
         if self._translator is None:
             if self.open_translator is None:
                 raise InputError("Arabic items need a translation model, and none was given")
             inner = self.open_translator()  # a model that cannot load stops the run: not per item
             self._translator_ident = translator_identity(inner)
-            self._translator = CachingTranslator(inner, self.cache, self._translator_ident)
+            self._translator = TranslationCache(inner, self.cache, self._translator_ident)
         return self._translator
 
     def _translate(self, group: list[_Prepared], summaries: Mapping[str, list[str]]
@@ -594,42 +523,39 @@ class _Run:
             raise
         except Exception as exc:
             if len(group) == 1:
-                self._fail(_Failure(group[0].item, "translate", _one_line(exc)))
+                self._fail(_Failure(group[0].item, "translate", one_line(exc)))
                 return {}
-            log.info("translating a batch failed (%s); retrying its items one by one", _one_line(exc))
+            log.info("translating a batch failed (%s); retrying its items one by one", one_line(exc))
         out: dict[str, tuple[str, str, list[str]]] = {}
         for prep in group:
             out.update(self._translate([prep], summaries))
         return out
 
-    def _translate_group(self, translator: CachingTranslator, group: list[_Prepared],
+    def _translate_group(self, translator: TranslationCache, group: list[_Prepared],
                          summaries: Mapping[str, list[str]]) -> dict[str, tuple[str, str, list[str]]]:
-        lines: list[Line] = []
-        owners: list[tuple[str, str]] = []  # (item id, "title" | "summary") per line
+        texts: list[str] = []
+        owners: list[tuple[str, str]] = []  # (item id, "title" | "summary") per text
         for prep in group:
             parts = ([("title", prep.title)] if prep.title else []) + [
                 ("summary", s) for s in summaries[prep.item.id]]
             for kind, text in parts:
                 text = " ".join(text.split())
                 if text:
-                    lines.append(Line(len(lines) + 1, 0, text))
+                    texts.append(text)
                     owners.append((prep.item.id, kind))
         # One window for the whole batch: the translator batches across articles.
-        results = list(translate_lines(lines, translator, source_lang="ar", window_segments=1 << 30))
-        if len(results) != len(lines):
-            raise RuntimeError(f"{len(results)} translations for {len(lines)} lines")
+        results = translate_sentences(texts, translator, source_lang="ar")
         titles: dict[str, str] = {}
         bodies: dict[str, list[str]] = {}
         flags: dict[str, set[str]] = {}
-        for (ident, kind), para in zip(owners, results):
+        for (ident, kind), sentence in zip(owners, results):
             if kind == "title":
-                titles[ident] = para.translation
+                titles[ident] = sentence.translation
             else:
-                bodies.setdefault(ident, []).append(para.translation)
-            for s in para.sentences:
-                for flag in ("split", "hit_max_length", "repeated"):
-                    if getattr(s, flag):
-                        flags.setdefault(ident, set()).add(f"{kind}: {flag.replace('_', ' ')}")
+                bodies.setdefault(ident, []).append(sentence.translation)
+            for flag in ("split", "hit_max_length", "repeated"):
+                if getattr(sentence, flag):
+                    flags.setdefault(ident, set()).add(f"{kind}: {flag.replace('_', ' ')}")
         return {
             p.item.id: (titles.get(p.item.id, ""), " ".join(t for t in bodies.get(p.item.id, []) if t),
                         sorted(flags.get(p.item.id, ())))
@@ -671,9 +597,9 @@ class _Run:
 def run_digest(
     entries: Iterable[Item | SourceFailure],
     journal: Journal,
-    summarizer: Summarizer,
+    summarizer: DigestSummarizer,
     *,
-    translator: Callable[[], SegmentTranslator] | None = None,
+    translator: Callable[[], TranslationModel] | None = None,
     options: DigestOptions = DigestOptions(),
     cache: ContentCache | None = None,
     fetch: Callable[[str], Fetched] | None = None,

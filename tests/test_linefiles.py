@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from tarjama.eval.textio import check_same_length, read_lines, split_lines, write_lines
-from tarjama.nlp.errors import DataError, ExitCode, InputError
+from tarjama.inputs import check_same_length, read_lines, split_lines
+from tarjama.outputs import write_lines
+from tarjama.errors import DataError, ExitCode, InputError
 
 
 def test_lines_split_like_sacrebleu_cli(tmp_path: Path) -> None:

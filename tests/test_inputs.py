@@ -4,8 +4,8 @@ import io
 
 import pytest
 
-from tarjama.nlp.errors import InputError
-from tarjama.nlp.textio import check_utf8, iter_lines
+from tarjama.errors import InputError
+from tarjama.inputs import check_utf8, iter_lines
 
 
 def test_lines_with_crlf_bom_and_offsets() -> None:
@@ -34,9 +34,9 @@ def test_faults_name_the_byte(data: bytes, expected: str) -> None:
 
 
 def test_fault_across_chunk_boundary_is_located(monkeypatch: pytest.MonkeyPatch) -> None:
-    import tarjama.nlp.textio
+    import tarjama.inputs
 
-    monkeypatch.setattr(tarjama.nlp.textio, "_CHUNK", 4)
+    monkeypatch.setattr(tarjama.inputs, "_CHUNK", 4)
     # "ب" is two bytes; the second chunk starts in the middle of it, then a bad byte follows.
     data = "abc".encode() + "ب".encode() + b"\xff"
     with pytest.raises(InputError, match=r"at byte 5 "):

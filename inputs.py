@@ -1,37 +1,35 @@
-"""Reading user text: strict UTF-8, the byte offset of any fault, streamed line by line.
+"""Reading what the user gives: strict UTF-8, the byte offset of any fault, one-line errors.
 
-Articles can be large (tens of MB), so input is decoded incrementally and handed on one line at
-a time: memory stays bounded by the longest line, not by the file. Input is checked in full
-before any line is handed on, so a bad byte near the end fails the run before it prints anything.
+Articles can be large (tens of MB), so article input is decoded incrementally and handed on one
+line at a time: memory stays bounded by the longest line, not by the file. Input is checked in
+full before any line is handed on, so a bad byte near the end fails the run before it prints
+anything.
+
+Evaluation line files are read whole, the way sacrebleu's own CLI reads them (split on "\\n"
+only, trailing whitespace dropped), so a score computed here and one computed by ``sacrebleu``
+on the same files see the same strings.
 """
 
 from __future__ import annotations
 
 import codecs
 import io
-import os
-import secrets
+import json
 import shutil
 import sys
 import tempfile
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, Iterator
+from typing import Any, BinaryIO, Iterator, Sequence
 
-from tarjama.nlp.errors import InputError
+from tarjama.errors import DataError, InputError
+from tarjama.nlp.document import Line
 
 _CHUNK = 1 << 20
 _BOM = b"\xef\xbb\xbf"
 # stdin is spooled so it can be checked and then read again; small inputs stay in memory.
 _SPOOL_IN_MEMORY = 8 << 20
-
-
-@dataclass(frozen=True, slots=True)
-class Line:
-    number: int  # 1-based
-    byte_offset: int  # of the line's first byte in the input
-    text: str  # without its line terminator (\n or \r\n)
 
 
 def display_name(source: str) -> str:
@@ -142,16 +140,82 @@ def iter_lines(stream: BinaryIO) -> Iterator[Line]:
         offset += size
 
 
-def atomic_write_text(path: Path, text: str) -> None:
-    """Write via a temporary file and rename, so readers never see half a file."""
+# --- evaluation line files ------------------------------------------------------------------
+
+
+def read_bytes(path: Path, *, role: str = "file") -> bytes:
+    """The raw bytes of ``path``; missing files, folders and unreadable files are InputErrors."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    # A plain exclusive open (not mkstemp, which makes files 0600) so the umask applies.
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+    if not path.exists():
+        raise InputError(f"{role} {path} does not exist")
+    if path.is_dir():
+        raise InputError(f"{role} {path} is a directory, not a text file")
     try:
-        with open(tmp, "x", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+        return path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"cannot read {role} {path}: {exc.strerror or exc}") from None
+
+
+def decode_utf8(data: bytes, *, name: str) -> str:
+    """Strict UTF-8 decoding whose error names the byte offset and line of the bad byte."""
+    nul = data.find(b"\x00")
+    if nul >= 0:
+        # A NUL never occurs in text; decoding would "succeed" and produce garbage scores.
+        line = data.count(b"\n", 0, nul) + 1
+        raise InputError(f"{name} looks binary (NUL byte at byte offset {nul}, line {line}); "
+                         "expected UTF-8 text")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        bad = data[exc.start:exc.start + 1].hex()
+        raise InputError(f"{name} is not valid UTF-8: byte 0x{bad} at byte offset {exc.start} "
+                         f"(line {line}); re-encode it as UTF-8") from None
+
+
+def read_text(path: Path, *, role: str = "file") -> str:
+    path = Path(path)
+    return decode_utf8(read_bytes(path, role=role), name=f"{role} {path}")
+
+
+def split_lines(text: str) -> list[str]:
+    """Split like iterating a file opened with ``newline="\\n"`` (what sacrebleu's CLI does).
+
+    ``str.splitlines`` would also break on U+2028, U+0085, form feeds, ... and so disagree with
+    sacrebleu about how many lines a file has.
+    """
+    if not text:
+        return []
+    lines = text.split("\n")
+    if lines[-1] == "":
+        lines.pop()
+    return [line.rstrip() for line in lines]
+
+
+def read_lines(path: Path, *, role: str = "file", allow_empty: bool = False) -> list[str]:
+    """The file's lines without trailing whitespace (incl. "\\r"), as sacrebleu's CLI reads them."""
+    path = Path(path)
+    text = read_text(path, role=role)
+    lines = split_lines(text)
+    if not lines and not allow_empty:
+        raise InputError(f"{role} {path} is empty")
+    return lines
+
+
+def check_same_length(named: Sequence[tuple[str, Sequence[Any]]]) -> None:
+    """Raise a DataError naming both files and counts when parallel inputs differ in length."""
+    if not named:
+        return
+    first_name, first = named[0]
+    for other_name, other in named[1:]:
+        if len(other) != len(first):
+            raise DataError(f"line-count mismatch: {first_name} has {len(first)} lines but "
+                            f"{other_name} has {len(other)} lines")
+
+
+def read_json(path: Path, *, role: str = "file") -> Any:
+    text = read_text(path, role=role)
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise DataError(f"{role} {path} is not valid JSON (line {exc.lineno}: {exc.msg})") from None

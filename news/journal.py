@@ -1,0 +1,171 @@
+"""The digest's output: append-only JSONL that survives kill -9, one line per finished item.
+
+Exactly once, nothing lost:
+
+* every record is one complete line written by tarjama.outputs.AppendOnlyJSONL (one
+  ``os.write`` on an ``O_APPEND`` file, then ``fsync``); a line torn by a crash of the machine
+  itself is repaired when the journal is opened again;
+* a run reads the ids already in the output and skips them, so a rerun finishes the rest;
+* an exclusive ``flock`` on a sibling ``.lock`` file keeps two runs from writing one output
+  (the lock goes away with the process, even on kill -9).
+
+Failed items go to a sibling errors file with the same guarantees, so the output holds every
+finished item exactly once and a rerun retries what failed.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import logging
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterator, Mapping
+
+from tarjama.errors import InputError
+from tarjama.outputs import AppendOnlyJSONL, jsonl_lines
+
+__all__ = ["Journal", "JournalState", "cache_path_for", "errors_path_for", "lock_path_for",
+           "read_records", "record_keys"]
+
+log = logging.getLogger("tarjama")
+
+
+def lock_path_for(output: Path) -> Path:
+    return output.with_name(output.name + ".lock")
+
+
+def errors_path_for(output: Path) -> Path:
+    return output.with_name(_stem(output) + ".errors.jsonl")
+
+
+def cache_path_for(output: Path) -> Path:
+    return output.with_name(_stem(output) + ".cache.sqlite")
+
+
+def _stem(output: Path) -> str:
+    return output.name[: -len(output.suffix)] if output.suffix else output.name
+
+
+def read_records(path: Path) -> Iterator[dict[str, Any]]:
+    """The complete records of a JSONL journal; a torn or corrupt line is skipped, with a warning."""
+    for number, raw, terminated in jsonl_lines(path):
+        try:
+            record = json.loads(raw)
+        except ValueError:
+            if not terminated:
+                log.warning("%s: ignoring a partial last line (%d bytes) left by an interrupted "
+                            "run", path, len(raw))
+                break
+            log.warning("%s, line %d: not valid JSON; ignored", path, number)
+            continue
+        if isinstance(record, dict):
+            yield record
+
+
+@dataclass(frozen=True)
+class JournalState:
+    """What earlier runs finished: ids to skip and de-duplication keys already taken."""
+
+    done_ids: frozenset[str]
+    keys: frozenset[str]
+    records: int
+
+
+class Journal:
+    """The digest output: locked, resumable, exactly one line per finished item.
+
+    Use as a context manager: ``with Journal.open(path) as journal: ...``.
+    """
+
+    def __init__(self, output: Path) -> None:
+        self.output = output
+        self.errors_path = errors_path_for(output)
+        self.lock_path = lock_path_for(output)
+        self._lock_fd = -1
+        self._out: AppendOnlyJSONL | None = None
+        self._errors: AppendOnlyJSONL | None = None
+        self.state = JournalState(frozenset(), frozenset(), 0)
+
+    @classmethod
+    def open(cls, output: Path) -> "Journal":
+        journal = cls(output)
+        journal._acquire()
+        try:
+            journal._out = AppendOnlyJSONL(output)
+            journal.state = journal._load()
+        except BaseException:
+            journal.close()
+            raise
+        return journal
+
+    def __enter__(self) -> "Journal":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _acquire(self) -> None:
+        parent = self.output.parent
+        if not parent.is_dir():
+            raise InputError(f"{self.output}: directory {parent} does not exist")
+        if self.output.is_dir():
+            raise InputError(f"{self.output}: is a directory; -o takes a file name")
+        try:
+            fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        except OSError as exc:
+            raise InputError(f"{self.lock_path}: cannot create lock file ({exc.strerror or exc})") from None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            raise InputError(
+                f"{self.output}: another tarjama digest is writing it (lock held on "
+                f"{self.lock_path}); wait for it to finish"
+            ) from None
+        self._lock_fd = fd
+
+    def _load(self) -> JournalState:
+        done: set[str] = set()
+        keys: set[str] = set()
+        count = 0
+        for record in read_records(self.output):
+            ident = record.get("id")
+            if not isinstance(ident, str):
+                continue
+            count += 1
+            done.add(ident)
+            keys.update(record_keys(record))
+        return JournalState(frozenset(done), frozenset(keys), count)
+
+    def append(self, record: Mapping[str, Any]) -> None:
+        assert self._out is not None, "journal is closed"
+        self._out.append(record)
+
+    def append_error(self, record: Mapping[str, Any]) -> None:
+        if self._errors is None:
+            self._errors = AppendOnlyJSONL(self.errors_path)
+        self._errors.append(record)
+
+    def close(self) -> None:
+        for handle in (self._out, self._errors):
+            if handle is not None:
+                handle.close()
+        self._out = self._errors = None
+        if self._lock_fd >= 0:
+            fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
+            os.close(self._lock_fd)
+            self._lock_fd = -1
+
+
+def record_keys(record: Mapping[str, Any]) -> list[str]:
+    """The de-duplication keys a finished record holds (see nlp.digest)."""
+    keys = [f"id:{record['id']}"] if isinstance(record.get("id"), str) else []
+    dedupe = record.get("dedupe")
+    if isinstance(dedupe, Mapping):
+        for kind in ("guid", "url", "sha256"):
+            value = dedupe.get(kind)
+            if isinstance(value, str) and value:
+                keys.append(f"{kind}:{value}")
+    return keys

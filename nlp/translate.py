@@ -1,0 +1,260 @@
+"""Translating an article, as pure text logic: which segments go to the model, and how the
+translations are put back together. The model is injected (:class:`TranslationModel`), so this
+module runs without torch and tests can drive it with any stand-in.
+
+Data flows one way: lines -> sentences (nlp.document) -> segments (a sentence, or pieces of one
+too long for the model, each tokenized once) -> the model's batches -> translated sentences ->
+paragraphs. Layout contract: every input line is one paragraph; blank lines are kept where they
+were. Every source sentence appears exactly once in the output, translated or passed through.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Iterable, Iterator, Protocol, Sequence
+
+from tarjama.nlp.document import Line, is_title, paragraph_sentences
+from tarjama.nlp.normalize import normalize
+from tarjama.nlp.packing import split_to_budget
+from tarjama.nlp.script import passthrough_reason
+from tarjama.nlp.segment import Span
+
+__all__ = ["Segment", "SegmentOutput", "TranslatedParagraph", "TranslatedSentence",
+           "TranslationModel", "TranslationStats", "count_tokens", "translate_lines",
+           "translate_sentences"]
+
+
+@dataclass(frozen=True, slots=True)
+class Segment:
+    """One unit for the model: normalized text and its token ids (tokenized once)."""
+
+    text: str
+    ids: tuple[int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class SegmentOutput:
+    """One model output (a translation or a summary), with what the decoder noticed about it."""
+
+    text: str
+    hit_max_length: bool = False
+    repeated: bool = False
+    output_tokens: int = 0  # decoder steps (end-of-sequence included), for throughput figures
+
+
+class TranslationModel(Protocol):
+    """What the pipeline needs from a model: a window, a tokenizer, batched translation."""
+
+    max_segment_tokens: int
+
+    def encode(self, texts: Sequence[str]) -> list[list[int]]:
+        """Token ids of each text as the model reads it (special tokens included)."""
+
+    def translate(self, segments: Sequence[Segment]) -> list[SegmentOutput]: ...
+
+
+@dataclass(frozen=True)
+class TranslatedSentence:
+    source: str  # the original text of the sentence (before normalization)
+    translation: str
+    passthrough: bool = False
+    split: bool = False  # too long for the model: translated in pieces cut at clause boundaries
+    pieces: int = 1
+    hit_max_length: bool = False
+    repeated: bool = False
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "source": self.source,
+            "translation": self.translation,
+            "flags": {
+                "split": self.split,
+                "hit_max_length": self.hit_max_length,
+                "repeated": self.repeated,
+                "passthrough": self.passthrough,
+            },
+            "pieces": self.pieces,
+        }
+
+
+@dataclass(frozen=True)
+class TranslatedParagraph:
+    index: int  # 0-based among non-blank paragraphs
+    line: int  # 1-based input line
+    kind: str  # "title" | "paragraph"
+    source: str
+    translation: str
+    sentences: tuple[TranslatedSentence, ...]
+    blank_lines_before: int = 0
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "index": self.index,
+            "line": self.line,
+            "kind": self.kind,
+            "source": self.source,
+            "translation": self.translation,
+            "sentences": [s.to_json() for s in self.sentences],
+        }
+
+
+@dataclass
+class TranslationStats:
+    paragraphs: int = 0
+    sentences: int = 0
+    translated: int = 0
+    passthrough: int = 0
+    split: int = 0
+    hit_max_length: int = 0
+    repeated: int = 0
+    source_script_sentences: int = 0  # sentences with a letter of the source language's script
+
+    def to_json(self) -> dict[str, int]:
+        return {k: v for k, v in vars(self).items() if k != "source_script_sentences"}
+
+    def add(self, sentence: TranslatedSentence) -> None:
+        self.sentences += 1
+        if sentence.passthrough:
+            self.passthrough += 1
+            return
+        self.translated += 1
+        self.split += sentence.split
+        self.hit_max_length += sentence.hit_max_length
+        self.repeated += sentence.repeated
+
+
+@dataclass
+class _Unit:
+    """A sentence on its way through: its original text and, unless it passes through
+    untouched, the segments the model gets for it."""
+
+    original: str
+    segments: list[Segment] | None  # None: passthrough
+
+
+@dataclass
+class _Pending:
+    line: Line
+    blank_before: int
+    units: list[_Unit] = field(default_factory=list)
+
+
+def translate_lines(
+    lines: Iterable[Line],
+    model: TranslationModel,
+    *,
+    source_lang: str,
+    window_segments: int = 256,
+    stats: TranslationStats | None = None,
+) -> Iterator[TranslatedParagraph]:
+    """Translate an article given as lines, yielding paragraphs in order.
+
+    Segments are collected across paragraphs until `window_segments` are pending, so the model
+    sees full batches, while memory stays bounded by the window rather than the article.
+    """
+    stats = stats if stats is not None else TranslationStats()
+    window: list[_Pending] = []
+    pending_segments = 0
+    blank = 0
+    index = 0
+    for line in lines:
+        if not line.text.strip():
+            blank += 1
+            continue
+        item = _Pending(line=line, blank_before=blank)
+        item.units = _units([(s.text, s.normalized) for s in paragraph_sentences(line.text)],
+                            model, source_lang, stats)
+        blank = 0
+        window.append(item)
+        # Passthrough sentences count too: a long run of them must not pile up in the window.
+        pending_segments += sum(len(u.segments or ()) or 1 for u in item.units) or 1
+        if pending_segments >= window_segments:
+            yield from _flush(window, model, index, stats)
+            index += len(window)
+            window, pending_segments = [], 0
+    if window:
+        yield from _flush(window, model, index, stats)
+
+
+def translate_sentences(texts: Sequence[str], model: TranslationModel, *, source_lang: str,
+                        stats: TranslationStats | None = None) -> list[TranslatedSentence]:
+    """Translate texts that are one sentence each already (a summary's sentences, a headline),
+    all in one window, without splitting them again."""
+    stats = stats if stats is not None else TranslationStats()
+    units = _units([(t, normalize(t).text) for t in texts], model, source_lang, stats)
+    outputs = _run(units, model)
+    sentences = [_sentence(u, outputs) for u in units]
+    for s in sentences:
+        stats.add(s)
+    return sentences
+
+
+def _units(sentences: Sequence[tuple[str, str]], model: TranslationModel, source_lang: str,
+           stats: TranslationStats) -> list[_Unit]:
+    """Sentences (original, normalized) as units, each tokenized once; a sentence over the
+    model's window is cut at clause boundaries into pieces that fit."""
+    units: list[_Unit] = []
+    todo: list[tuple[_Unit, str]] = []
+    for original, text in sentences:
+        if passthrough_reason(text, source_lang) is not None:
+            units.append(_Unit(original, None))
+            continue
+        stats.source_script_sentences += 1
+        unit = _Unit(original, [])
+        units.append(unit)
+        todo.append((unit, text))
+    if not todo:
+        return units
+    budget = model.max_segment_tokens
+    for (unit, text), ids in zip(todo, model.encode([t for _, t in todo])):
+        if len(ids) <= budget:
+            unit.segments = [Segment(text, tuple(ids))]
+            continue
+        pieces = [text[p.start : p.end] for p in split_to_budget(
+            text, Span(0, len(text)), lambda s: len(model.encode([s])[0]), budget)]
+        unit.segments = [Segment(p, tuple(i)) for p, i in zip(pieces, model.encode(pieces))]
+    return units
+
+
+def _run(units: Sequence[_Unit], model: TranslationModel) -> Iterator[SegmentOutput]:
+    flat = [seg for u in units for seg in (u.segments or ())]
+    return iter(model.translate(flat) if flat else [])
+
+
+def _sentence(unit: _Unit, outputs: Iterator[SegmentOutput]) -> TranslatedSentence:
+    if unit.segments is None:
+        return TranslatedSentence(unit.original, unit.original, passthrough=True)
+    outs = [next(outputs) for _ in unit.segments]
+    return TranslatedSentence(
+        source=unit.original,
+        translation=" ".join(o.text.strip() for o in outs if o.text.strip()),
+        split=len(outs) > 1,
+        pieces=len(outs),
+        hit_max_length=any(o.hit_max_length for o in outs),
+        repeated=any(o.repeated for o in outs),
+    )
+
+
+def _flush(window: list[_Pending], model: TranslationModel, first_index: int,
+           stats: TranslationStats) -> Iterator[TranslatedParagraph]:
+    outputs = _run([u for item in window for u in item.units], model)
+    for offset, item in enumerate(window):
+        sentences = tuple(_sentence(u, outputs) for u in item.units)
+        for s in sentences:
+            stats.add(s)
+        stats.paragraphs += 1
+        index = first_index + offset
+        yield TranslatedParagraph(
+            index=index,
+            line=item.line.number,
+            kind="title" if is_title(item.line.text, index) else "paragraph",
+            source=item.line.text,
+            translation=" ".join(s.translation for s in sentences if s.translation),
+            sentences=sentences,
+            blank_lines_before=item.blank_before,
+        )
+
+
+def count_tokens(model: TranslationModel, texts: Sequence[str]) -> list[int]:
+    """Tokens of each text as the model reads it."""
+    return [len(ids) for ids in model.encode(texts)] if texts else []
