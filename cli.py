@@ -1,7 +1,7 @@
-"""tarjama's command line: a thin typer layer over nlp/, models/ and eval/.
+"""tarjama's command line: a thin typer layer over the public API (tarjama.api) and the library.
 
 Data goes to stdout (or -o FILE), messages to stderr. User errors print one line,
-`tarjama: error: ...`, and exit with the code documented in nlp.errors.ExitCode.
+`tarjama: error: ...`, and exit with the code documented in tarjama.errors.ExitCode.
 """
 
 from __future__ import annotations
@@ -14,12 +14,11 @@ import sys
 from contextlib import contextmanager
 from enum import Enum
 from pathlib import Path
-from typing import Any, Callable, Iterator, Optional, TextIO, TypeVar
+from typing import Any, Callable, Iterator, Optional, TypeVar
 
 import typer
-
 from tarjama import __version__
-from tarjama.errors import ExitCode, TarjamaError, UsageError
+from tarjama.errors import ExitCode, TarjamaError
 from tarjama.outputs import output_stream
 
 log = logging.getLogger("tarjama")
@@ -130,49 +129,29 @@ def translate(
     progress: Optional[bool] = typer.Option(None, "--progress/--no-progress", help="Progress bar on stderr (default: when stderr is a terminal)."),
 ) -> None:
     """Translate one article; paragraphs and their order are kept."""
-    from tarjama.models.session import TranslationRequest, open_translator
-    from tarjama.nlp.translate import TranslationStats, translate_lines
+    from tarjama.api import Translator, write_article_json, write_article_text
     from tarjama.news.sources import open_article_source
+    from tarjama.nlp.translate import TranslationStats
 
-    request = TranslationRequest(
-        source_lang=source_lang, target_lang=target_lang,
-        model=str(model_dir) if model_dir is not None else model, revision=revision,
-        device=device, dtype=dtype, threads=threads, allow_pickle=allow_pickle, offline=offline,
-        beams=beams, max_segment_tokens=max_segment_tokens, batch_tokens=batch_tokens,
-        quantize=quantize, backend=backend,
-    )
     with open_article_source(input) as source:
-        translator = open_translator(request)
+        translator = Translator(
+            str(model_dir) if model_dir is not None else model, source_lang=source_lang,
+            target_lang=target_lang, revision=revision, beams=beams,
+            max_segment_tokens=max_segment_tokens, batch_tokens=batch_tokens, device=device,
+            dtype=dtype, threads=threads, quantize=quantize, backend=backend,
+            allow_pickle=allow_pickle, offline=offline,
+        )
         stats = TranslationStats()
-        paragraphs = translate_lines(source, translator, source_lang=source_lang, stats=stats)
+        paragraphs = translator.translate_lines(source, stats)
         with output_stream(output) as out, _progress(source.lines, progress) as advance:
             if fmt is OutputFormat.json:
-                _write_json(out, paragraphs, translator.provenance(), stats, advance)
+                write_article_json(out, paragraphs, translator.provenance(), stats, advance)
             else:
-                first = True
-                for para in paragraphs:
-                    out.write("\n" * (para.blank_lines_before if not first else 0))
-                    out.write(para.translation + "\n")
-                    first = False
-                    advance(para.line)
-    if stats.source_script_sentences == 0:
-        log.warning(
-            "%s has no %s text; it was passed through unchanged (is --from %s right?)",
-            source.name, {"ar": "Arabic", "en": "English"}.get(source_lang, source_lang), source_lang,
-        )
+                write_article_text(out, paragraphs, advance)
+    for warning in stats.warnings(source_lang, source.name):
+        log.warning("%s", warning)
     log.info("translated %d of %d sentences (%d passed through, %d split, %d hit the length bound)",
              stats.translated, stats.sentences, stats.passthrough, stats.split, stats.hit_max_length)
-
-
-def _write_json(out: TextIO, paragraphs: Iterator[Any], provenance: dict[str, Any],
-                stats: Any, advance: Callable[[int], None]) -> None:
-    # Streamed by hand so a long article never sits in memory as one JSON tree.
-    head = json.dumps({"tarjama_version": __version__, **provenance}, ensure_ascii=False, indent=1)
-    out.write(head[:-2] + ',\n "paragraphs": [\n')
-    for i, para in enumerate(paragraphs):
-        out.write((",\n" if i else "") + json.dumps(para.to_json(), ensure_ascii=False))
-        advance(para.line)
-    out.write('\n ],\n "stats": ' + json.dumps(stats.to_json()) + "\n}\n")
 
 
 @contextmanager
@@ -182,7 +161,12 @@ def _progress(total_lines: int, wanted: Optional[bool]) -> Iterator[Callable[[in
         yield lambda _line: None
         return
     from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TimeRemainingColumn,
+    )
 
     with Progress(
         "[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
@@ -201,15 +185,12 @@ def split(
     normalized: bool = typer.Option(False, "--normalized", help="Print the normalized text of each sentence instead of the original."),
 ) -> None:
     """Split text into sentences (Arabic-aware): the splitter the translator uses."""
-    from tarjama.nlp.document import paragraph_sentences
+    from tarjama.api import split as split_lines
     from tarjama.inputs import open_text_source
 
     with open_text_source(input) as source, output_stream(output) as out:
         first = True
-        for line in source:
-            if not line.text.strip():
-                continue
-            sentences = paragraph_sentences(line.text, normalized=normalized)
+        for line, sentences in split_lines(source, normalized=normalized):
             if fmt is OutputFormat.json:
                 out.write(json.dumps({"line": line.number, "sentences": [
                     {"start": s.start, "end": s.end, "text": s.text} for s in sentences
@@ -262,50 +243,30 @@ def summarize(
 
     Default strategy across languages: the abstractive route with the least to download, translate-then-summarize for ar->en (opus-mt-ar-en ~300 MB, then bart-large-cnn ~1.6 GB) and summarize-then-translate for en->ar; within one language, extractive (built in, no download). The headline (a short first line without closing punctuation) is left out of the summary. An article of fewer than three sentences, or shorter than the summary asked for, is returned as it is (translated when --to differs), never padded out by a model.
     """
-    from tarjama.models.registry import DEFAULT_CROSS_LINGUAL_STRATEGIES
-    from tarjama.models.session import SummarizationRequest, SummaryModels, TranslationRequest
-    from tarjama.nlp.extractive import SummaryLength
-    from tarjama.nlp.document import read_document
+    from tarjama.api import Summarizer
     from tarjama.news.sources import open_article_source
-    from tarjama.nlp.summarize import resolve_plan, summarize_document
 
-    plan = resolve_plan(
-        source_lang, target_lang, method.value, strategy.value if strategy else None,
-        default_strategy=DEFAULT_CROSS_LINGUAL_STRATEGIES.get((source_lang, target_lang)),
-        model_given=model is not None,
-    )
-    if sum(v is not None for v in (sentences, ratio, words)) > 1:
-        raise UsageError("give only one of --sentences, --ratio and --words")
-    if plan.method == "abstractive" and (sentences or ratio or words):
-        raise UsageError("--sentences, --ratio and --words set extractive and lead summaries; "
-                         "an abstractive summary's length is --max-summary-tokens")
-    if ratio is not None and ratio <= 0:
-        raise UsageError("--ratio must be above 0")
-    common = dict(device=device, dtype=dtype, threads=threads, allow_pickle=allow_pickle,
-                  offline=offline)
-    models = SummaryModels.for_plan(
-        plan,
-        summarizer=SummarizationRequest(lang=plan.summary_lang, model=model, revision=revision,
-                                        beams=beams, max_summary_tokens=max_summary_tokens,
-                                        max_input_tokens=max_input_tokens, **common),
-        translator=TranslationRequest(source_lang=source_lang, target_lang=target_lang,
-                                      model=mt_model, revision=mt_revision, beams=beams, **common),
+    summarizer = Summarizer(
+        source_lang=source_lang, target_lang=target_lang, method=method.value,
+        strategy=strategy.value if strategy else None, sentences=sentences, ratio=ratio,
+        words=words, model=model, mt_model=mt_model, revision=revision, mt_revision=mt_revision,
+        beams=beams, max_summary_tokens=max_summary_tokens, max_input_tokens=max_input_tokens,
+        device=device, dtype=dtype, threads=threads, allow_pickle=allow_pickle, offline=offline,
     )
     with open_article_source(input, drop_boilerplate=True) as source:
-        doc = read_document(source, source_lang=source_lang)
-    result = summarize_document(doc, plan, models, name=source.name,
-                                length=SummaryLength(sentences=sentences, ratio=ratio, words=words))
-    for warning in result.warnings:
+        lines = list(source)
+    summary = summarizer.summarize(lines, name=source.name)
+    for warning in summary.warnings:
         log.warning("%s", warning)
     with output_stream(output) as out:
         if fmt is OutputFormat.json:
-            record = {"tarjama_version": __version__, "source": source.name,
-                      **result.to_json(models.provenance())}
-            out.write(json.dumps(record, ensure_ascii=False, indent=1) + "\n")
+            out.write(json.dumps(summary.to_json(), ensure_ascii=False, indent=1) + "\n")
         else:
-            out.write("".join(s.text + "\n" for s in result.sentences))
+            out.write("".join(s + "\n" for s in summary.sentences))
+    result = summary.result
     log.info("summarized %d sentences into %d (%s%s)", result.source_sentences,
-             len(result.sentences), plan.method, f", {plan.strategy}" if plan.strategy else "")
+             len(result.sentences), result.plan.method,
+             f", {result.plan.strategy}" if result.plan.strategy else "")
 
 
 @models_app.command("list")
@@ -394,7 +355,6 @@ def eval_compare(
 ) -> None:
     """Paired significance of each system against the first, with p-values."""
     from rich.console import Console
-
     from tarjama.eval.report import comparison_table
     from tarjama.eval.scoring import compare_files
     from tarjama.outputs import write_json
@@ -440,73 +400,22 @@ def eval_run(
 ) -> None:
     """Run a model over a benchmark, then score it; outputs, scores and provenance go to -o."""
     from rich.console import Console
-
-    from tarjama.eval.datasets import load_dataset, load_plain
+    from tarjama.api import evaluate
     from tarjama.eval.report import scores_table
-    from tarjama.eval.run import run_benchmark
-    from tarjama.eval.systems import TranslationSystem
-    from tarjama.models.session import TranslationRequest, open_translator
 
-    if task not in ("translate", "summarize"):
-        raise UsageError(f"--task {task!r}: use translate or summarize")
-    if (dataset is None) == (src is None):
-        raise UsageError("give either --dataset NAME|FILE.jsonl or --src FILE --ref FILE")
-    if dataset is not None:
-        data = load_dataset(dataset, data_dir=data_dir)
-    else:
-        assert src is not None
-        data = load_plain(src, ref or [], source_lang=source_lang, target_lang=target_lang,
-                          task=task)
-    if limit is not None:
-        data = data.head(limit, unit="documents" if level == "document" or data.level == "document"
-                         else "segments")
-    langs = (data.source_lang if data.source_lang not in ("", "und") else source_lang,
-             data.target_lang if data.target_lang not in ("", "und") else target_lang)
-    common = dict(device=device, dtype=dtype, threads=threads, allow_pickle=allow_pickle,
-                  offline=offline)
-    if task == "summarize":
-        system = _summarization_system(langs, method, strategy, model, revision, mt_model,
-                                       mt_revision, beams, sentences, common)
-    else:
-        if method != "auto" or strategy or sentences or mt_model:
-            raise UsageError("--method, --strategy, --sentences and --mt-model are for --task summarize")
-        request = TranslationRequest(
-            source_lang=langs[0], target_lang=langs[1], model=model, revision=revision,
-            beams=beams, batch_tokens=batch_tokens, quantize=quantize, backend=backend, **common,
-        )
-        system = TranslationSystem(open_translator(request), request.source_lang)
-    result = run_benchmark(data, system, output, level=level, task=task, metrics=metrics,
-                           n_bootstrap=bootstrap)
-    Console(stderr=False).print(scores_table(result.report, title=f"{data.name} - {system.name}"))
+    result = evaluate(
+        output, task=task, dataset=dataset, src=src, ref=ref or [], data_dir=data_dir,
+        level=level, limit=limit, metrics=metrics, source_lang=source_lang,
+        target_lang=target_lang, model=model, revision=revision, beams=beams,
+        batch_tokens=batch_tokens, quantize=quantize, backend=backend, device=device,
+        dtype=dtype, threads=threads, allow_pickle=allow_pickle, offline=offline,
+        bootstrap=bootstrap, method=method, strategy=strategy, sentences=sentences,
+        mt_model=mt_model, mt_revision=mt_revision,
+    )
+    title = f"{result.provenance['dataset']['name']} - {result.provenance['system']['name']}"
+    Console(stderr=False).print(scores_table(result.report, title=title))
     log.info("outputs, scores and provenance in %s (%d generated, %d reused)",
              result.out_dir, result.n_generated, result.n_reused)
-
-
-def _summarization_system(langs: tuple[str, str], method: str, strategy: Optional[str],
-                          model: Optional[str], revision: Optional[str], mt_model: Optional[str],
-                          mt_revision: Optional[str], beams: Optional[int],
-                          sentences: Optional[int], common: dict[str, Any]) -> Any:
-    from tarjama.models.registry import DEFAULT_CROSS_LINGUAL_STRATEGIES
-    from tarjama.eval.systems import SummarizationSystem
-    from tarjama.models.session import (SummarizationRequest, SummaryModels,
-                                TranslationRequest)
-    from tarjama.nlp.extractive import SummaryLength
-    from tarjama.nlp.summarize import resolve_plan
-
-    plan = resolve_plan(langs[0], langs[1], method, strategy,
-                        default_strategy=DEFAULT_CROSS_LINGUAL_STRATEGIES.get(langs),
-                        model_given=model is not None)
-    if plan.method == "abstractive" and sentences:
-        raise UsageError("--sentences sets extractive and lead summaries")
-    models = SummaryModels.for_plan(
-        plan,
-        summarizer=SummarizationRequest(lang=plan.summary_lang, model=model, revision=revision,
-                                        beams=beams, **common),
-        translator=TranslationRequest(source_lang=langs[0], target_lang=langs[1], model=mt_model,
-                                      revision=mt_revision, beams=beams, **common),
-    )
-    label = f"{plan.method}" + (f"+{plan.strategy}" if plan.strategy else "")
-    return SummarizationSystem(plan, models, SummaryLength(sentences=sentences), name=label)
 
 
 @eval_app.command("datasets")
@@ -580,80 +489,33 @@ def digest(
 
     Arabic titles and summaries are translated (English articles need no model). Rerun the same command to pick up new articles or finish an interrupted one; failures go to OUTPUT's .errors.jsonl (exit code 8).
     """
-    from tarjama.news.digest import DigestOptions, run_digest, stop_requested_on_signals
-    from tarjama.news.feeds import FetchLimits, iter_items, parse_published, resolve_sources
-    from tarjama.news.cache import ContentCache
-    from tarjama.news.journal import Journal, cache_path_for
-    from tarjama.news.render import write_digest_pages
+    from tarjama.api import digest as run_digest
+    from tarjama.news.digest import stop_requested_on_signals
 
-    if not sources and not render:
-        raise UsageError("give feeds, JSONL files or folders to digest (or only --render to render the output)")
-    since_at = None
-    if since is not None:
-        try:
-            since_at = parse_published(since)
-        except ValueError:
-            raise UsageError(f"--since {since!r}: expected a date, YYYY-MM-DD or ISO 8601") from None
-    if method not in ("extractive", "lead", "abstractive"):
-        raise UsageError(f"--method {method!r}: use extractive, lead or abstractive")
     # trafilatura logs every page it finds little in; the errors file already says so.
     logging.getLogger("trafilatura").setLevel(
         logging.DEBUG if log.isEnabledFor(logging.DEBUG) else logging.CRITICAL)
-    limits = FetchLimits(timeout=timeout, max_bytes=max_bytes, max_redirects=max_redirects)
-    stats = None
-    if sources:
-        resolved = resolve_sources(sources)
-        request_args = dict(device=device, dtype=dtype, threads=threads, allow_pickle=allow_pickle,
-                            offline=offline)
-        summarizer = _digest_summarizer(method, sentences, summary_model, request_args)
-
-        def open_model() -> Any:
-            from tarjama.models.session import TranslationRequest, open_translator
-
-            return open_translator(TranslationRequest(
-                source_lang="ar", target_lang="en", revision=revision, beams=beams,
-                model=str(model_dir) if model_dir is not None else model, batch_tokens=batch_tokens,
-                quantize=quantize, backend=backend, **request_args,
-            ))
-
-        options = DigestOptions(batch_size=batch_size, since=since_at, limit=limit,
-                                fetch_articles=fetch_articles, fetch_workers=fetch_workers,
-                                limits=limits, method=method)
-        with Journal.open(output) as journal, stop_requested_on_signals() as should_stop, \
-                _digest_progress(progress) as sink:
-            content_cache = ContentCache(cache_path_for(output) if cache else None)
-            try:
-                stats = run_digest(iter_items(resolved, limits), journal, summarizer,
-                                   translator=open_model, options=options, cache=content_cache,
-                                   should_stop=should_stop, progress=sink)
-            finally:
-                content_cache.close()
-        if log.isEnabledFor(logging.WARNING):
-            typer.echo(f"tarjama: {stats.summary_line(output, journal.errors_path)}", err=True)
-    for target in render or []:
-        for path in write_digest_pages(output, target):
-            log.info("wrote %s", path)
-    if stats is not None and stats.interrupted:
-        typer.echo(f"tarjama: interrupted after the current batch; {stats.done} articles were added "
-                   f"to {output}; run the same command again to resume", err=True)
+    with stop_requested_on_signals() as should_stop, _digest_progress(progress) as sink:
+        run = run_digest(
+            sources or [], output, render=render or [], since=since, limit=limit,
+            fetch_articles=fetch_articles, method=method, sentences=sentences,
+            batch_size=batch_size, timeout=timeout, max_bytes=max_bytes,
+            max_redirects=max_redirects, fetch_workers=fetch_workers, cache=cache,
+            model=str(model_dir) if model_dir is not None else model, revision=revision,
+            summary_model=summary_model, beams=beams, batch_tokens=batch_tokens,
+            quantize=quantize, backend=backend, device=device, dtype=dtype, threads=threads,
+            allow_pickle=allow_pickle, offline=offline, should_stop=should_stop, progress=sink,
+        )
+    if run.stats is not None and log.isEnabledFor(logging.WARNING):
+        typer.echo(f"tarjama: {run.stats.summary_line(output, run.errors)}", err=True)
+    for path in run.pages:
+        log.info("wrote %s", path)
+    if run.interrupted:
+        typer.echo(f"tarjama: interrupted after the current batch; {run.stats.done} articles were "
+                   f"added to {output}; run the same command again to resume", err=True)
         raise typer.Exit(int(ExitCode.INTERRUPTED))
-    if stats is not None and not stats.all_ok:
+    if not run.all_ok:
         raise typer.Exit(int(ExitCode.PARTIAL_FAILURE))
-
-
-def _digest_summarizer(method: str, sentences: int, summary_model: Optional[str],
-                       request_args: dict[str, Any]) -> Any:
-    from tarjama.news.digest import AbstractiveDigestSummarizer, ExtractiveDigestSummarizer
-
-    if method != "abstractive":
-        return ExtractiveDigestSummarizer(sentences, "lexrank" if method == "extractive" else "lead")
-
-    def open_model(lang: str) -> Any:
-        from tarjama.models.session import SummarizationRequest, open_summarizer
-
-        return open_summarizer(SummarizationRequest(lang=lang, model=summary_model, **request_args))
-
-    return AbstractiveDigestSummarizer(open_model)
 
 
 @contextmanager
@@ -665,7 +527,13 @@ def _digest_progress(wanted: Optional[bool]) -> Iterator[Any]:
     import time as _time
 
     from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
 
     with Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
                   TextColumn("{task.fields[rate]}"), TimeRemainingColumn(),
@@ -706,82 +574,17 @@ def bench(
     json_out: bool = typer.Option(False, "--json", help="Print the results as JSON on stdout."),
 ) -> None:
     """Time translation: tarjama's paths against the naive transformers usage, side by side."""
-    import tempfile
+    from tarjama.eval.bench import bench as run_bench
+    from tarjama.eval.bench import print_bench
 
-    from tarjama.eval.bench import BenchConfig, available_systems, folder_workload, ntrex_workload, run_bench
-    from tarjama.models.loading import LoadOptions, locate, resolve_model
-    from tarjama.models.registry import get_spec
-    from tarjama.models.synthetic import build_synthetic_marian
-
-    if (model is None) == (synthetic is None):
-        raise UsageError("give either --model NAME|DIR (downloaded) or --synthetic NAME")
-    wanted = [s.strip() for s in systems.split(",") if s.strip()]
-    unknown = [s for s in wanted if s not in ("baseline", "fp32", "int8", "ctranslate2")]
-    if unknown:
-        raise UsageError(f"unknown system(s) {', '.join(unknown)}; use baseline, fp32, int8, ctranslate2")
-    missing = [s for s in wanted if s not in available_systems()]
-    if missing:
-        log.warning("skipping %s: pip install 'tarjama[fast]' for CTranslate2", ", ".join(missing))
-        wanted = [s for s in wanted if s not in missing]
-    workload = folder_workload(articles, docs) if articles else ntrex_workload(data_dir, docs)
-    sizes = [int(x) for x in scaling.split(",") if x.strip()]
-    with tempfile.TemporaryDirectory(prefix="tarjama-bench-") as tmp:
-        if synthetic is not None:
-            spec = get_spec(synthetic)
-            texts = [p for a in workload.articles for p in a]
-            log.warning("building a random-weight model shaped like %s (speed only)", spec.hub_id)
-            model_dir = build_synthetic_marian(spec, texts, Path(tmp) / spec.name)
-            label = f"synthetic {spec.name} (random weights, real architecture)"
-        else:
-            assert model is not None
-            model_dir, _ = locate(resolve_model(model), LoadOptions(), download=False)
-            label = model
-        config = BenchConfig(model_dir=str(model_dir), model_label=label,
-                             synthetic=synthetic is not None, beams=beams,
-                             length_ratio=length_ratio, threads=threads)
-        report = run_bench(config, workload, wanted, scaling=sizes, scaling_system=scaling_system,
-                           quality=quality, progress=lambda msg: log.warning("%s", msg))
+    report = run_bench(model=model, synthetic=synthetic, data_dir=data_dir, articles=articles,
+                       docs=docs, systems=systems, beams=beams, length_ratio=length_ratio,
+                       scaling=scaling, scaling_system=scaling_system, quality=quality,
+                       threads=threads)
     if json_out:
         typer.echo(json.dumps(report, ensure_ascii=False, indent=1))
     else:
-        _print_bench(report)
-
-
-def _print_bench(report: dict[str, Any]) -> None:
-    from rich.console import Console
-    from rich.table import Table
-
-    console = Console(width=max(Console().width, 110))  # eight numeric columns need the room
-    console.print(f"[bold]{report['model']}[/] on {report['workload']}, {report['paragraphs']} "
-                  f"paragraphs, beam {report['beams']}; forced lengths: {report['forced_length']}")
-    table = Table("system", "wall s", "tokens/s", "sent/s", "peak RSS MB", "load s",
-                  "1st output s", "vs baseline")
-    for r in report["systems"]:
-        ratio = f"{r['speedup']:.2f}x" if r.get("speedup") else "-"
-        table.add_row(r["system"], f"{r['wall_s']:.1f}", f"{r['tokens_per_s']:.0f}",
-                      f"{r['sentences_per_s']:.2f}", f"{r['peak_rss_mb']}", f"{r['load_s']:.1f}",
-                      f"{r['first_output_s']:.1f}", ratio)
-    console.print(table)
-    for r in report["systems"]:
-        console.print(f"  {r['system']}: {r['label']}")
-    for r in report["systems"]:
-        if r.get("truncated_paragraphs"):
-            console.print(f"baseline: {r['truncated_paragraphs']} paragraph(s) longer than the "
-                          "model's window were truncated (the baseline only)")
-    if "scaling" in report:
-        scale = Table("paragraphs", "sentences", "wall s", "ms / sentence", "tokens/s",
-                      title=f"scaling ({report['scaling']['system']})")
-        for row in report["scaling"]["rows"]:
-            scale.add_row(str(row["paragraphs"]), str(row["sentences"]), f"{row['wall_s']:.1f}",
-                          f"{row['ms_per_sentence']:.0f}", f"{row['tokens_per_s']:.0f}")
-        console.print(scale)
-    if report.get("agreement_with_fp32"):
-        console.print(f"agreement with fp32 ({report['agreement_note']}):")
-        for system, a in report["agreement_with_fp32"].items():
-            console.print(f"  {system}: {100 * a['exact_match']:.0f}% of paragraphs identical, "
-                          f"chrF {a['chrf_vs_fp32']:.1f} against fp32")
-    if "quality" in report:
-        console.print(f"quality: {json.dumps(report['quality'], ensure_ascii=False)}")
+        print_bench(report)
 
 
 def run() -> None:

@@ -233,8 +233,8 @@ def _open(config: BenchConfig, system: str, force: bool) -> Any:
 
 def _run_tarjama(config: BenchConfig, system: str, articles: Sequence[Sequence[str]],
                  force: bool = True) -> SystemResult:
-    from tarjama.nlp.translate import TranslationStats, translate_lines
     from tarjama.nlp.document import Line
+    from tarjama.nlp.translate import TranslationStats, translate_lines
 
     started = time.perf_counter()
     translator = _open(config, system, force)
@@ -429,3 +429,94 @@ def reference_scores(outputs: dict[str, list[str]], references: Sequence[str],
                           build_metrics(["bleu", "chrf"]))
     out["significance"] = cmp.to_dict()
     return out
+
+
+SYSTEM_NAMES = ("baseline", "fp32", "int8", "ctranslate2")
+
+
+def bench(*, model: Optional[str] = None, synthetic: Optional[str] = None,
+          data_dir: Optional[Path] = None, articles: Optional[Path] = None, docs: int = 6,
+          systems: str = "baseline,fp32,int8,ctranslate2", beams: int = 4,
+          length_ratio: float = 1.2, scaling: str = "1,10,100", scaling_system: str = "fp32",
+          quality: bool = False, threads: Optional[int] = None) -> dict[str, Any]:
+    """`tarjama bench`: time each system on the workload, side by side, in fresh processes.
+
+    Either `model` (downloaded) or `synthetic` (a registry name: a random-weight model of its
+    exact architecture is built first, for speed only). Returns the report :func:`run_bench`
+    gives; :func:`print_bench` shows it.
+    """
+    import tempfile
+
+    from tarjama.errors import UsageError
+    from tarjama.models.loading import LoadOptions, locate, resolve_model
+    from tarjama.models.registry import get_spec
+    from tarjama.models.synthetic import build_synthetic_marian
+
+    if (model is None) == (synthetic is None):
+        raise UsageError("give either --model NAME|DIR (downloaded) or --synthetic NAME")
+    wanted = [s.strip() for s in systems.split(",") if s.strip()]
+    unknown = [s for s in wanted if s not in SYSTEM_NAMES]
+    if unknown:
+        raise UsageError(f"unknown system(s) {', '.join(unknown)}; use baseline, fp32, int8, ctranslate2")
+    missing = [s for s in wanted if s not in available_systems()]
+    if missing:
+        log.warning("skipping %s: pip install 'tarjama[fast]' for CTranslate2", ", ".join(missing))
+        wanted = [s for s in wanted if s not in missing]
+    workload = folder_workload(articles, docs) if articles else ntrex_workload(data_dir, docs)
+    sizes = [int(x) for x in scaling.split(",") if x.strip()]
+    with tempfile.TemporaryDirectory(prefix="tarjama-bench-") as tmp:
+        if synthetic is not None:
+            spec = get_spec(synthetic)
+            texts = [p for a in workload.articles for p in a]
+            log.warning("building a random-weight model shaped like %s (speed only)", spec.hub_id)
+            model_dir = build_synthetic_marian(spec, texts, Path(tmp) / spec.name)
+            label = f"synthetic {spec.name} (random weights, real architecture)"
+        else:
+            assert model is not None
+            model_dir, _ = locate(resolve_model(model), LoadOptions(), download=False)
+            label = model
+        config = BenchConfig(model_dir=str(model_dir), model_label=label,
+                             synthetic=synthetic is not None, beams=beams,
+                             length_ratio=length_ratio, threads=threads)
+        report = run_bench(config, workload, wanted, scaling=sizes, scaling_system=scaling_system,
+                           quality=quality, progress=lambda msg: log.warning("%s", msg))
+    return report
+
+
+def print_bench(report: dict[str, Any], console: Any = None) -> None:
+    """The report as tables: systems side by side, scaling, agreement and quality."""
+    from rich.console import Console
+    from rich.table import Table
+
+    # Eight numeric columns need the room.
+    console = console or Console(width=max(Console().width, 110))
+    console.print(f"[bold]{report['model']}[/] on {report['workload']}, {report['paragraphs']} "
+                  f"paragraphs, beam {report['beams']}; forced lengths: {report['forced_length']}")
+    table = Table("system", "wall s", "tokens/s", "sent/s", "peak RSS MB", "load s",
+                  "1st output s", "vs baseline")
+    for r in report["systems"]:
+        ratio = f"{r['speedup']:.2f}x" if r.get("speedup") else "-"
+        table.add_row(r["system"], f"{r['wall_s']:.1f}", f"{r['tokens_per_s']:.0f}",
+                      f"{r['sentences_per_s']:.2f}", f"{r['peak_rss_mb']}", f"{r['load_s']:.1f}",
+                      f"{r['first_output_s']:.1f}", ratio)
+    console.print(table)
+    for r in report["systems"]:
+        console.print(f"  {r['system']}: {r['label']}")
+    for r in report["systems"]:
+        if r.get("truncated_paragraphs"):
+            console.print(f"baseline: {r['truncated_paragraphs']} paragraph(s) longer than the "
+                          "model's window were truncated (the baseline only)")
+    if "scaling" in report:
+        scale = Table("paragraphs", "sentences", "wall s", "ms / sentence", "tokens/s",
+                      title=f"scaling ({report['scaling']['system']})")
+        for row in report["scaling"]["rows"]:
+            scale.add_row(str(row["paragraphs"]), str(row["sentences"]), f"{row['wall_s']:.1f}",
+                          f"{row['ms_per_sentence']:.0f}", f"{row['tokens_per_s']:.0f}")
+        console.print(scale)
+    if report.get("agreement_with_fp32"):
+        console.print(f"agreement with fp32 ({report['agreement_note']}):")
+        for system, a in report["agreement_with_fp32"].items():
+            console.print(f"  {system}: {100 * a['exact_match']:.0f}% of paragraphs identical, "
+                          f"chrF {a['chrf_vs_fp32']:.1f} against fp32")
+    if "quality" in report:
+        console.print(f"quality: {json.dumps(report['quality'], ensure_ascii=False)}")

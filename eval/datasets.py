@@ -35,9 +35,9 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Callable, Iterable, Mapping, Optional, Sequence
 
-from tarjama.outputs import atomic_file, atomic_write_text
-from tarjama.inputs import check_same_length, decode_utf8, read_bytes, read_lines
 from tarjama.errors import DataError, InputError
+from tarjama.inputs import check_same_length, decode_utf8, read_bytes, read_lines
+from tarjama.outputs import atomic_file, atomic_write_text
 
 log = logging.getLogger(__name__)
 

@@ -21,16 +21,15 @@ from pathlib import Path
 from typing import Any, Mapping, Optional, Sequence
 
 from rich.table import Table
-
-from tarjama.eval.metrics.base import Score
+from tarjama.errors import DataError, InputError
+from tarjama.eval.datasets import load_jsonl
 from tarjama.eval.metrics import build_metrics
+from tarjama.eval.metrics.base import Score
+from tarjama.eval.run import read_outputs
 from tarjama.eval.scoring import ScoreReport
 from tarjama.eval.significance import DEFAULT_SEED, Comparison, compare_systems
-from tarjama.eval.datasets import load_jsonl
-from tarjama.eval.run import read_outputs
-from tarjama.outputs import atomic_write_text
 from tarjama.inputs import read_json
-from tarjama.errors import DataError, InputError
+from tarjama.outputs import atomic_write_text
 
 log = logging.getLogger(__name__)
 
@@ -257,7 +256,9 @@ def _svg_img(fig: Any, alt: str) -> str:
 
 
 def _plots(runs: Sequence[RunRecord], metric: str) -> list[tuple[str, str]]:
-    from matplotlib.figure import Figure  # no pyplot: no global figure state or backend switch
+    from matplotlib.figure import (
+        Figure,  # no pyplot: no global figure state or backend switch
+    )
 
     out: list[tuple[str, str]] = []
     scored = [r for r in runs if metric in r.report.segment_scores]

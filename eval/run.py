@@ -28,8 +28,17 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Mapping, Optional, Protocol, Sequence, runtime_checkable
+from typing import (
+    Any,
+    Callable,
+    Mapping,
+    Optional,
+    Protocol,
+    Sequence,
+    runtime_checkable,
+)
 
+from tarjama.errors import DataError, InputError
 from tarjama.eval.datasets import Dataset
 from tarjama.eval.metrics import (
     DEFAULT_SUMMARY_METRICS,
@@ -40,9 +49,13 @@ from tarjama.eval.scoring import ScoreReport, score_texts
 from tarjama.eval.significance import DEFAULT_SEED
 from tarjama.inputs import read_json
 from tarjama.outputs import (
-    AppendOnlyJSONL, atomic_write_text, jsonl_lines, recover_torn_tail, write_json, write_lines,
+    AppendOnlyJSONL,
+    atomic_write_text,
+    jsonl_lines,
+    recover_torn_tail,
+    write_json,
+    write_lines,
 )
-from tarjama.errors import DataError, InputError
 
 log = logging.getLogger(__name__)
 

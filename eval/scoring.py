@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping, Optional, Sequence
 
+from tarjama.errors import DataError, InputError
 from tarjama.eval.metrics import (
     DEFAULT_TRANSLATION_METRICS,
     ROUGE_VARIANTS,
@@ -21,10 +22,14 @@ from tarjama.eval.metrics import (
     parse_metric_names,
 )
 from tarjama.eval.metrics.base import RefStreams, Score
-from tarjama.eval.significance import DEFAULT_SEED, Comparison, bootstrap_ci, compare_systems
+from tarjama.eval.significance import (
+    DEFAULT_SEED,
+    Comparison,
+    bootstrap_ci,
+    compare_systems,
+)
 from tarjama.inputs import check_same_length, read_lines
 from tarjama.outputs import write_json
-from tarjama.errors import DataError, InputError
 
 log = logging.getLogger(__name__)
 

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from typing import Any, Mapping, Optional, Sequence
 
 import numpy as np
-
 from tarjama.eval.metrics.base import ConfidenceInterval, Metric, RefStreams
 
 log = logging.getLogger(__name__)

@@ -17,8 +17,8 @@ import time
 from pathlib import Path
 from typing import Sequence
 
-from tarjama.models.loading import LoadedModel, hub_cache_dir
 from tarjama.errors import ModelNotFoundError, UsageError
+from tarjama.models.loading import LoadedModel, hub_cache_dir
 
 log = logging.getLogger(__name__)
 

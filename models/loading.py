@@ -18,13 +18,13 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
-from tarjama.models.registry import REGISTRY, ModelSpec
 from tarjama.errors import (
     ModelNotDownloadedError,
     ModelNotFoundError,
     UnsafeWeightsError,
     UsageError,
 )
+from tarjama.models.registry import REGISTRY, ModelSpec
 
 log = logging.getLogger(__name__)
 

@@ -10,13 +10,22 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from tarjama.errors import ModelNotDownloadedError, ModelNotFoundError, UsageError
 from tarjama.models.loading import (
-    LoadedModel, LoadOptions, ModelRef, check_model_dir, load, locate, resolve_model,
+    LoadOptions,
+    ModelRef,
+    check_model_dir,
+    load,
+    locate,
+    resolve_model,
 )
-from tarjama.models.registry import REGISTRY, default_summarization_model, default_translation_model
+from tarjama.models.registry import (
+    REGISTRY,
+    default_summarization_model,
+    default_translation_model,
+)
 from tarjama.models.summarizer import Seq2SeqSummarizer, decoding_for
 from tarjama.models.translator import DecodingConfig, Seq2SeqTranslator
-from tarjama.errors import ModelNotDownloadedError, ModelNotFoundError, UsageError
 
 SUPPORTED_LANGS = ("ar", "en")
 # Padded source tokens x beams per batch, the fastest measured per backend with opus-mt-ar-en's
@@ -195,7 +204,7 @@ class SummaryModels:
     @classmethod
     def for_plan(cls, plan: Any, *, summarizer: SummarizationRequest,
                  translator: TranslationRequest) -> "SummaryModels":
-        """The models a plan (nlp.summary_pipeline.SummaryPlan) can use: the summarizer only
+        """The models a plan (nlp.summarize.SummaryPlan) can use: the summarizer only
         for an abstractive method, the translator only across languages."""
         return cls(summarizer if plan.method == "abstractive" else None,
                    translator if plan.strategy is not None else None)

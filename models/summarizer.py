@@ -13,8 +13,8 @@ from typing import Any, Sequence
 
 from tarjama.models.loading import LoadedModel
 from tarjama.models.translator import find_loop
-from tarjama.nlp.translate import SegmentOutput
 from tarjama.nlp.packing import budget_batches
+from tarjama.nlp.translate import SegmentOutput
 
 # Used when neither a registry spec nor the model's generation config says otherwise:
 # XL-Sum's published settings, a sensible news default for any seq2seq summarizer.

@@ -16,8 +16,8 @@ import tempfile
 from pathlib import Path
 from typing import Iterable
 
-from tarjama.models.registry import ModelSpec
 from tarjama.errors import UsageError
+from tarjama.models.registry import ModelSpec
 
 log = logging.getLogger(__name__)
 

@@ -85,7 +85,6 @@ class TorchEngine:
         min_new_tokens: Sequence[int], no_repeat_ngram_size: int,
     ) -> list[list[int]]:
         import torch
-
         from tarjama.models.beam import pad_batch, search
 
         ids, mask = pad_batch(inputs, self._pad, self._device)

@@ -30,8 +30,20 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Mapping, Protocol, Sequence
 
 from tarjama.errors import InputError, TarjamaError, one_line
-from tarjama.news.cache import ContentCache, TranslationCache, cache_key, describe, translator_identity
-from tarjama.news.feeds import Item, SourceFailure, canonical_url, content_hash, parse_published
+from tarjama.news.cache import (
+    ContentCache,
+    TranslationCache,
+    cache_key,
+    describe,
+    translator_identity,
+)
+from tarjama.news.feeds import (
+    Item,
+    SourceFailure,
+    canonical_url,
+    content_hash,
+    parse_published,
+)
 from tarjama.news.fetch import Fetched, FetchLimits, fetch_url
 from tarjama.news.journal import Journal
 from tarjama.news.sources import read_article_file

@@ -160,7 +160,7 @@ class Journal:
 
 
 def record_keys(record: Mapping[str, Any]) -> list[str]:
-    """The de-duplication keys a finished record holds (see nlp.digest)."""
+    """The de-duplication keys a finished record holds (see news.digest)."""
     keys = [f"id:{record['id']}"] if isinstance(record.get("id"), str) else []
     dedupe = record.get("dedupe")
     if isinstance(dedupe, Mapping):

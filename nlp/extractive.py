@@ -25,7 +25,6 @@ from dataclasses import dataclass
 from typing import Callable, Sequence
 
 import numpy as np
-
 from tarjama.nlp.document import MARKS, WORD, word_count
 from tarjama.nlp.normalize import fold_for_matching
 from tarjama.nlp.stopwords import is_stop_word

@@ -17,9 +17,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol, Sequence
 
-from tarjama.nlp.translate import SegmentOutput
 from tarjama.nlp.packing import pack_spans, split_to_budget
 from tarjama.nlp.segment import Span
+from tarjama.nlp.translate import SegmentOutput
 
 __all__ = ["ChunkRecord", "MapReduceResult", "SummarizationModel", "map_reduce"]
 

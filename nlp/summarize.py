@@ -23,7 +23,11 @@ from typing import Protocol, Sequence
 from tarjama.errors import UsageError
 from tarjama.nlp.document import Document, paragraph_sentences, word_count
 from tarjama.nlp.extractive import (
-    MIN_SENTENCES_TO_SUMMARIZE, ExtractiveSummary, SummaryLength, extract, lead,
+    MIN_SENTENCES_TO_SUMMARIZE,
+    ExtractiveSummary,
+    SummaryLength,
+    extract,
+    lead,
     repeated_sentences,
 )
 from tarjama.nlp.mapreduce import MapReduceResult, SummarizationModel, map_reduce

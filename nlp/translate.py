@@ -24,6 +24,9 @@ __all__ = ["Segment", "SegmentOutput", "TranslatedParagraph", "TranslatedSentenc
            "translate_sentences"]
 
 
+_LANG_NAMES = {"ar": "Arabic", "en": "English"}
+
+
 @dataclass(frozen=True, slots=True)
 class Segment:
     """One unit for the model: normalized text and its token ids (tokenized once)."""
@@ -111,6 +114,14 @@ class TranslationStats:
 
     def to_json(self) -> dict[str, int]:
         return {k: v for k, v in vars(self).items() if k != "source_script_sentences"}
+
+    def warnings(self, source_lang: str, name: str) -> list[str]:
+        """What the reader should know about the input as a whole."""
+        if self.paragraphs and self.source_script_sentences == 0:
+            lang = _LANG_NAMES.get(source_lang, source_lang)
+            return [f"{name} has no {lang} text; it was passed through unchanged (is --from "
+                    f"{source_lang} right?)"]
+        return []
 
     def add(self, sentence: TranslatedSentence) -> None:
         self.sentences += 1

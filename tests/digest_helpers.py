@@ -9,17 +9,15 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass, field
-from email.utils import format_datetime
 from datetime import datetime, timezone
+from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Iterator, Sequence
 from xml.sax.saxutils import escape
 
 import pytest
-
 from tarjama.nlp.document import Document
 from tarjama.nlp.translate import Segment, SegmentOutput
-
 
 # Billion laughs: 10^7 copies of 50 bytes if expanded.
 BOMB = b"""<?xml version="1.0"?>

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from tiny import CORPUS_AR
 
 torch = pytest.importorskip("torch")
@@ -111,9 +110,8 @@ def test_unsupported_settings_are_named(marian) -> None:  # type: ignore[no-unty
 
 @pytest.mark.parametrize("n", [1, 2, 3, 4])
 def test_repeated_ngram_bans_equal_transformers(n: int) -> None:
-    from transformers import NoRepeatNGramLogitsProcessor
-
     from tarjama.models.beam import _ban_repeated_ngrams
+    from transformers import NoRepeatNGramLogitsProcessor
 
     generator = torch.Generator().manual_seed(n)
     for length in (1, 2, 3, 4, 7, 25):
@@ -125,10 +123,9 @@ def test_repeated_ngram_bans_equal_transformers(n: int) -> None:
 
 
 def test_mt5_with_xlsum_settings_matches_generate(tmp_path_factory: pytest.TempPathFactory) -> None:
-    from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
-
     from tarjama.models.beam import SearchSettings, search
     from tiny import build_mt5
+    from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
 
     path = build_mt5(tmp_path_factory.mktemp("beam-mt5"), n_positions=64)
     tokenizer = AutoTokenizer.from_pretrained(path)

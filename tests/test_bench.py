@@ -6,9 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
-
 from tarjama.cli import app
+from typer.testing import CliRunner
 
 runner = CliRunner()
 SAMPLE = Path(__file__).resolve().parents[1] / "samples" / "article.ar.txt"
@@ -50,11 +49,10 @@ def test_bench_needs_a_model_or_synthetic() -> None:
 
 
 def test_synthetic_model_has_the_registry_architecture(tmp_path: Path) -> None:
-    from transformers import AutoConfig, AutoTokenizer
-
     from tarjama.models.registry import REGISTRY
     from tarjama.models.synthetic import build_synthetic_marian
     from tiny import CORPUS_AR, CORPUS_EN
+    from transformers import AutoConfig, AutoTokenizer
 
     spec = REGISTRY["opus-mt-ar-en"]
     path = build_synthetic_marian(spec, (CORPUS_AR + CORPUS_EN) * 30, tmp_path / "syn")

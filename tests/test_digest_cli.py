@@ -12,13 +12,24 @@ import time
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
-
+from digest_helpers import (
+    BOMB,
+    EN_SENTENCES,
+    Entry,
+    LocalServer,
+    Route,
+    ar_article,
+    article_page,
+    atom,  # noqa: F401
+    en_article,
+    local_server,
+    rss,
+    utc,
+)
 from tarjama.cli import app
 from tarjama.errors import ExitCode
 from tarjama.news.journal import Journal
-from digest_helpers import (BOMB, EN_SENTENCES, Entry, LocalServer, Route, ar_article, article_page,
-                                  atom, en_article, local_server, rss, utc)  # noqa: F401
+from typer.testing import CliRunner
 
 REPO = Path(__file__).resolve().parents[1]
 runner = CliRunner()

@@ -5,12 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
+from digest_helpers import AR_SENTENCES, article_page
 from tarjama.errors import InputError
-from tarjama.nlp.webtext import extract_html, extract_page, html_fragment_text
 from tarjama.news.sources import read_article_file
 from tarjama.nlp.boilerplate import strip_boilerplate
-from digest_helpers import AR_SENTENCES, article_page
+from tarjama.nlp.webtext import extract_html, extract_page, html_fragment_text
 
 
 def test_fragment_keeps_paragraphs_and_drops_scripts() -> None:

@@ -5,8 +5,19 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
-import pytest
 
+import pytest
+from digest_helpers import (  # noqa: F401
+    BOMB,
+    XXE,
+    Entry,
+    LocalServer,
+    Route,
+    atom,
+    local_server,
+    rss,
+    utc,
+)
 from tarjama.errors import InputError
 from tarjama.news.feeds import (
     FetchLimits,
@@ -20,8 +31,6 @@ from tarjama.news.feeds import (
     resolve_sources,
     screen_xml,
 )
-from digest_helpers import (BOMB, XXE, Entry, LocalServer, Route, atom, local_server,  # noqa: F401
-                                  rss, utc)
 
 LIMITS = FetchLimits(timeout=5, max_bytes=200_000, max_redirects=2)
 

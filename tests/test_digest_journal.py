@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
 from tarjama.errors import InputError
 from tarjama.news.cache import ContentCache, cache_key
 from tarjama.news.journal import Journal, read_records

@@ -6,9 +6,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-
 from tarjama.errors import InputError
-from tarjama.outputs import dumps_line
 from tarjama.news.render import (
     group_records,
     render_html,
@@ -16,6 +14,7 @@ from tarjama.news.render import (
     safe_filename,
     write_digest_pages,
 )
+from tarjama.outputs import dumps_line
 
 RECORDS = [
     {"id": "1", "feed": "أخبار الخليج", "url": "https://news.test/1", "published": "2026-11-01T08:00:00Z",

@@ -7,7 +7,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
+from digest_helpers import (
+    AR_SENTENCES,
+    FakeTranslator,
+    LeadSummarizer,
+    ar_article,
+    article_page,
+    en_article,
+)
+from tarjama.errors import InputError, ModelNotFoundError
+from tarjama.news.cache import ContentCache
 from tarjama.news.digest import (
     DigestOptions,
     DigestStats,
@@ -16,14 +25,10 @@ from tarjama.news.digest import (
     run_digest,
     summary_sentences,
 )
-from tarjama.errors import InputError, ModelNotFoundError
-from tarjama.news.fetch import Fetched
 from tarjama.news.feeds import Item, SourceFailure
-from tarjama.news.cache import ContentCache
+from tarjama.news.fetch import Fetched
 from tarjama.news.journal import Journal, read_records
 from tarjama.nlp.document import Document
-from digest_helpers import (AR_SENTENCES, FakeTranslator, LeadSummarizer, ar_article,
-                                  article_page, en_article)
 
 
 def ar_item(i: int, **kw: Any) -> Item:

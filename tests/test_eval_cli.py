@@ -7,10 +7,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from typer.testing import CliRunner
-
 from tarjama.cli import app
 from tarjama.errors import ExitCode
+from typer.testing import CliRunner
 
 runner = CliRunner()
 SACREBLEU = Path(sys.executable).with_name("sacrebleu")

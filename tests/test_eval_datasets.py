@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Iterator
 
 import pytest
-
+from tarjama.errors import DataError, ExitCode, InputError
 from tarjama.eval.datasets import (
     REGISTRY,
     DataFile,
@@ -26,7 +26,6 @@ from tarjama.eval.datasets import (
     sha256_file,
 )
 from tarjama.inputs import read_lines
-from tarjama.errors import DataError, ExitCode, InputError
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 needs_data = pytest.mark.skipif(not (SHARED / "flores200").is_dir() or

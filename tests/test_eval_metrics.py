@@ -10,10 +10,9 @@ import sys
 from pathlib import Path
 
 import pytest
-
+from tarjama.errors import DataError, ExitCode, InputError
 from tarjama.eval.metrics import METRIC_NAMES, build_metrics, parse_metric_names
 from tarjama.eval.scoring import score_files, score_texts
-from tarjama.errors import DataError, ExitCode, InputError
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 FLORES_EN = SHARED / "flores200" / "eng_Latn.devtest"

@@ -12,8 +12,9 @@ from typing import Any
 import pytest
 from rich.console import Console
 from rich.table import Table
-
+from tarjama.errors import DataError, InputError
 from tarjama.eval.datasets import Dataset, Segment
+from tarjama.eval.metrics import build_metrics
 from tarjama.eval.report import (
     comparison_table,
     find_runs,
@@ -26,8 +27,6 @@ from tarjama.eval.report import (
 from tarjama.eval.run import run_benchmark
 from tarjama.eval.scoring import score_texts
 from tarjama.eval.significance import compare_systems
-from tarjama.eval.metrics import build_metrics
-from tarjama.errors import DataError, InputError
 
 AR_SRC = ["قال الرئيس إن الاقتصاد ينمو <بسرعة> & بثبات", "ذهب الولد إلى المدرسة", "الكتاب في البيت",
           "وصلت الطائرة متأخرة", "انتهى الاجتماع مساء أمس"]

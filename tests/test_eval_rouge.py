@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from rouge_score import rouge_scorer
-
+from tarjama.errors import DataError
 from tarjama.eval.metrics.rouge import (
     RougeScoreTokenizer,
     UnicodeTokenizer,
@@ -18,7 +18,6 @@ from tarjama.eval.metrics.rouge import (
     make_tokenizer,
 )
 from tarjama.eval.scoring import score_texts
-from tarjama.errors import DataError
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 FLORES = SHARED / "flores200"

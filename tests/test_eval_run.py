@@ -7,11 +7,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
+from tarjama.errors import DataError
 from tarjama.eval.datasets import Dataset, Segment, load_dataset
 from tarjama.eval.run import System, run_benchmark
 from tarjama.eval.scoring import ScoreReport, score_files
-from tarjama.errors import DataError
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 needs_data = pytest.mark.skipif(not (SHARED / "flores200").is_dir() or

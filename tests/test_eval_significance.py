@@ -10,11 +10,10 @@ import sys
 from pathlib import Path
 
 import pytest
-
+from tarjama.errors import DataError, InputError
 from tarjama.eval.metrics import build_metrics
 from tarjama.eval.scoring import compare_files, score_texts
 from tarjama.eval.significance import bootstrap_ci, compare_systems
-from tarjama.errors import DataError, InputError
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 FLORES_EN = SHARED / "flores200" / "eng_Latn.devtest"

@@ -3,7 +3,6 @@ from __future__ import annotations
 import io
 
 import pytest
-
 from tarjama.errors import InputError
 from tarjama.inputs import check_utf8, iter_lines
 

@@ -5,10 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
+from tarjama.errors import DataError, ExitCode, InputError
 from tarjama.inputs import check_same_length, read_lines, split_lines
 from tarjama.outputs import write_lines
-from tarjama.errors import DataError, ExitCode, InputError
 
 
 def test_lines_split_like_sacrebleu_cli(tmp_path: Path) -> None:

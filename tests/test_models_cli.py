@@ -5,12 +5,11 @@ import time
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
-
 from tarjama.cli import app
+from tarjama.errors import ExitCode, ModelNotDownloadedError
 from tarjama.models.loading import LoadOptions, locate, resolve_model
 from tarjama.models.registry import REGISTRY
-from tarjama.errors import ExitCode, ModelNotDownloadedError
+from typer.testing import CliRunner
 
 runner = CliRunner()
 

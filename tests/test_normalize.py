@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
 from tarjama.nlp.normalize import Normalized, fold_for_matching, normalize
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"

@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
 from tarjama.nlp.packing import pack_spans, split_to_budget
 from tarjama.nlp.segment import Span
 

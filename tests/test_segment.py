@@ -10,8 +10,12 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from tarjama.nlp.segment import Span, split_paragraphs, split_sentences, split_sentences_text
+from tarjama.nlp.segment import (
+    Span,
+    split_paragraphs,
+    split_sentences,
+    split_sentences_text,
+)
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 

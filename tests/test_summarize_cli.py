@@ -8,13 +8,12 @@ import time
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
-
-from tarjama.cli import app
 from cli_helpers import one_line_error
-from tarjama.models.registry import REGISTRY
+from tarjama.cli import app
 from tarjama.errors import ExitCode
+from tarjama.models.registry import REGISTRY
 from tiny import CORPUS_AR
+from typer.testing import CliRunner
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE = REPO / "samples" / "article.ar.txt"

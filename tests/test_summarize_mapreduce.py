@@ -5,14 +5,12 @@ from __future__ import annotations
 from typing import Sequence
 
 import pytest
-
-from tarjama.nlp.translate import Segment, SegmentOutput
 from tarjama.errors import UsageError
-from tarjama.nlp.mapreduce import map_bound, map_reduce
+from tarjama.nlp.document import Line, read_document
 from tarjama.nlp.extractive import SummaryLength
-from tarjama.nlp.document import read_document
+from tarjama.nlp.mapreduce import map_bound, map_reduce
 from tarjama.nlp.summarize import resolve_plan, summarize_document
-from tarjama.nlp.document import Line
+from tarjama.nlp.translate import Segment, SegmentOutput
 
 
 class WordSummarizer:

@@ -9,11 +9,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
-
-from tarjama.cli import app
 from cli_helpers import one_line_error
+from tarjama.cli import app
 from tarjama.errors import ExitCode
+from typer.testing import CliRunner
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE = REPO / "samples" / "article.ar.txt"

@@ -8,7 +8,13 @@ from __future__ import annotations
 from typing import Optional, Sequence
 
 from tarjama.errors import DataError
-from tarjama.eval.metrics.base import ConfidenceInterval, Metric, RefStreams, Score, SegmentStats
+from tarjama.eval.metrics.base import (
+    ConfidenceInterval,
+    Metric,
+    RefStreams,
+    Score,
+    SegmentStats,
+)
 from tarjama.eval.metrics.rouge import make_rouge_metrics
 from tarjama.eval.metrics.translation import make_bleu, make_chrf, make_ter
 

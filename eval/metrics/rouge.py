@@ -27,9 +27,8 @@ from typing import Any, Mapping, Optional, Protocol, Sequence
 
 import numpy as np
 import regex
-
-from tarjama.eval.metrics.base import Metric, RefStreams, SegmentStats
 from tarjama.errors import DataError
+from tarjama.eval.metrics.base import Metric, RefStreams, SegmentStats
 
 log = logging.getLogger(__name__)
 

@@ -9,7 +9,6 @@ from typing import Any, Mapping, Optional, Sequence
 import numpy as np
 import sacrebleu
 from sacrebleu.metrics import BLEU, CHRF, TER
-
 from tarjama.eval.metrics.base import Metric, RefStreams, SegmentStats
 
 __all__ = ["SacrebleuMetric", "make_bleu", "make_chrf", "make_ter", "sacrebleu_version"]

@@ -1,4 +1,4 @@
-"""Extractive summarization (nlp.summarize): real NTREX articles, and the ranking's invariants."""
+"""Extractive summarization (nlp.extractive): real NTREX articles, and the ranking's invariants."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
+from tarjama.nlp.document import Line, read_document
 from tarjama.nlp.extractive import (
     ExtractiveSummary,
     SummaryLength,
@@ -20,8 +20,6 @@ from tarjama.nlp.extractive import (
     sentence_terms,
     word_count,
 )
-from tarjama.nlp.document import read_document
-from tarjama.nlp.document import Line
 
 
 def lines_of(*texts: str) -> list[Line]:
