@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Iterable, Iterator, Protocol, Sequence
 
+from tarjama.nlp.checks import Flag, decoder_flags
 from tarjama.nlp.document import Line, is_title, paragraph_sentences
 from tarjama.nlp.normalize import normalize
 from tarjama.nlp.packing import split_to_budget
@@ -65,6 +66,7 @@ class TranslatedSentence:
     pieces: int = 1
     hit_max_length: bool = False
     repeated: bool = False
+    checks: tuple[Flag, ...] = ()  # what the checks found (nlp.checks), worst first
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -77,6 +79,7 @@ class TranslatedSentence:
                 "passthrough": self.passthrough,
             },
             "pieces": self.pieces,
+            "checks": [c.to_json() for c in self.checks],
         }
 
 
@@ -111,9 +114,14 @@ class TranslationStats:
     hit_max_length: int = 0
     repeated: int = 0
     source_script_sentences: int = 0  # sentences with a letter of the source language's script
+    flagged: int = 0  # sentences with at least one check flag
+    checks: dict[str, int] = field(default_factory=dict)  # flags by check code
 
-    def to_json(self) -> dict[str, int]:
-        return {k: v for k, v in vars(self).items() if k != "source_script_sentences"}
+    def to_json(self) -> dict[str, object]:
+        out: dict[str, object] = {k: v for k, v in vars(self).items()
+                                  if k not in ("source_script_sentences", "checks")}
+        out["checks"] = dict(sorted(self.checks.items()))
+        return out
 
     def warnings(self, source_lang: str, name: str) -> list[str]:
         """What the reader should know about the input as a whole."""
@@ -125,6 +133,9 @@ class TranslationStats:
 
     def add(self, sentence: TranslatedSentence) -> None:
         self.sentences += 1
+        self.flagged += bool(sentence.checks)
+        for flag in sentence.checks:
+            self.checks[flag.code] = self.checks.get(flag.code, 0) + 1
         if sentence.passthrough:
             self.passthrough += 1
             return
@@ -236,13 +247,17 @@ def _sentence(unit: _Unit, outputs: Iterator[SegmentOutput]) -> TranslatedSenten
     if unit.segments is None:
         return TranslatedSentence(unit.original, unit.original, passthrough=True)
     outs = [next(outputs) for _ in unit.segments]
+    hit = any(o.hit_max_length for o in outs)
+    repeated = any(o.repeated for o in outs)
     return TranslatedSentence(
         source=unit.original,
         translation=" ".join(o.text.strip() for o in outs if o.text.strip()),
         split=len(outs) > 1,
         pieces=len(outs),
-        hit_max_length=any(o.hit_max_length for o in outs),
-        repeated=any(o.repeated for o in outs),
+        hit_max_length=hit,
+        repeated=repeated,
+        checks=decoder_flags(split=len(outs) > 1, pieces=len(outs), hit_max_length=hit,
+                             repeated=repeated),
     )
 
 
