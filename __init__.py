@@ -29,21 +29,16 @@ except PackageNotFoundError:  # imported from a checkout that was never installe
 _PUBLIC = {
     "Translator": "tarjama.api", "TranslatedArticle": "tarjama.api", "Summarizer": "tarjama.api",
     "Summary": "tarjama.api", "summarize": "tarjama.api", "score": "tarjama.api",
-    "digest": "tarjama.api", "evaluate": "tarjama.api",
+    "digest": "tarjama.api", "evaluate": "tarjama.api", "check": "tarjama.api",
+    "CheckReport": "tarjama.api",
     "TarjamaError": "tarjama.errors", "ExitCode": "tarjama.errors",
 }
 __all__ = ["__version__", *_PUBLIC]
 
 if TYPE_CHECKING:
     from tarjama.api import (
-        Summarizer,
-        Summary,
-        TranslatedArticle,
-        Translator,
-        digest,
-        evaluate,
-        score,
-        summarize,
+        CheckReport, Summarizer, Summary, TranslatedArticle, Translator, check, digest, evaluate,
+        score, summarize,
     )
     from tarjama.errors import ExitCode, TarjamaError
 

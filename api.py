@@ -14,7 +14,7 @@ them to one-line messages and exit codes. Options are the command line's, by the
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence, TextIO
 
@@ -27,7 +27,11 @@ from tarjama.models.session import (
     open_translator,
 )
 from tarjama.models.translator import Seq2SeqTranslator
+from tarjama.nlp.boilerplate import SetAside, clean_article
+from tarjama.nlp.checks import CheckSettings, Flag
+from tarjama.nlp.checks.confidence import DEFAULT_MIN_CONFIDENCE
 from tarjama.nlp.document import Line, paragraph_sentences, read_document
+from tarjama.nlp.glossary import Glossary
 from tarjama.nlp.extractive import SummaryLength
 from tarjama.nlp.summarize import (
     SummaryPlan,
@@ -43,8 +47,9 @@ from tarjama.nlp.translate import (
     translate_sentences,
 )
 
-__all__ = ["DigestRun", "Summarizer", "Summary", "TranslatedArticle", "Translator", "digest",
-           "evaluate", "lines_of", "score", "split", "summarize", "write_article_json",
+__all__ = ["CheckReport", "CheckedLine", "DigestRun", "Summarizer", "Summary",
+           "TranslatedArticle", "Translator", "check", "digest", "evaluate", "lines_of",
+           "load_glossary", "score", "split", "summarize", "write_article_json",
            "write_article_text"]
 
 def lines_of(text: str) -> list[Line]:
@@ -82,10 +87,16 @@ class TranslatedArticle:
     def warnings(self) -> list[str]:
         return self.stats.warnings(str(self.provenance.get("source_lang", "")), self.name)
 
+    @property
+    def checks(self) -> list[Flag]:
+        """The article's own flags (its language); each sentence carries its own."""
+        return list(self.stats.document_checks)
+
     def to_json(self) -> dict[str, Any]:
         """The record `tarjama translate --format json` writes."""
         return {"tarjama_version": __version__, **self.provenance,
                 "paragraphs": [p.to_json() for p in self.paragraphs],
+                "checks": [c.to_json() for c in self.stats.document_checks],
                 "stats": self.stats.to_json()}
 
 
@@ -103,7 +114,9 @@ class Translator:
                  max_segment_tokens: int = 256, batch_tokens: int | None = None,
                  device: str = "auto", dtype: str = "auto", threads: int | None = None,
                  quantize: str | None = None, backend: str = "torch", allow_pickle: bool = False,
-                 offline: bool = False) -> None:
+                 offline: bool = False, glossary: str | Path | Glossary | None = None,
+                 min_confidence: float = DEFAULT_MIN_CONFIDENCE, checks: bool = True) -> None:
+        self.checks = _check_settings(source_lang, target_lang, glossary, min_confidence, checks)
         self.request = TranslationRequest(
             source_lang=source_lang, target_lang=target_lang, model=model, revision=revision,
             device=device, dtype=dtype, threads=threads, allow_pickle=allow_pickle,
@@ -119,6 +132,8 @@ class Translator:
         self.request = TranslationRequest(source_lang=model.source_lang,
                                           target_lang=model.target_lang)
         self.model = model
+        self.checks = _check_settings(model.source_lang, model.target_lang, None,
+                                      DEFAULT_MIN_CONFIDENCE, True)
         return self
 
     @property
@@ -135,7 +150,8 @@ class Translator:
     def translate_lines(self, lines: Iterable[Line], stats: TranslationStats | None = None
                         ) -> Iterator[TranslatedParagraph]:
         """Paragraphs as they are translated (memory bounded by a window, not the article)."""
-        return translate_lines(lines, self.model, source_lang=self.source_lang, stats=stats)
+        return translate_lines(lines, self.model, source_lang=self.source_lang, stats=stats,
+                               checks=self.checks)
 
     def translate_article(self, text: str | Iterable[Line], *, name: str = "input"
                           ) -> TranslatedArticle:
@@ -147,15 +163,59 @@ class Translator:
 
     def translate_sentences(self, texts: Sequence[str]) -> list[TranslatedSentence]:
         """Texts that are one sentence each (a headline, a summary), translated as they are."""
-        return translate_sentences(texts, self.model, source_lang=self.source_lang)
+        return translate_sentences(texts, self.model, source_lang=self.source_lang,
+                                   checks=self.checks)
+
+
+_NOTE_CODES = ("split",)
+
+
+def load_glossary(glossary: str | Path | Glossary | None) -> Glossary | None:
+    """A glossary from a TSV file (a one-line InputError naming the file and line when it does
+    not parse), or the one given."""
+    if glossary is None or isinstance(glossary, Glossary):
+        return glossary
+    from tarjama.inputs import read_text
+    from tarjama.nlp.glossary import parse_glossary
+
+    return parse_glossary(read_text(Path(glossary), role="glossary"), str(glossary))
+
+
+def _check_settings(source_lang: str, target_lang: str, glossary: Any, min_confidence: float,
+                    enabled: bool) -> CheckSettings | None:
+    if not enabled:
+        return None
+    from tarjama.models.langid import detector
+
+    return CheckSettings(source_lang, target_lang, glossary=load_glossary(glossary),
+                         min_confidence=min_confidence, detect=detector())
 
 
 def write_article_text(out: TextIO, paragraphs: Iterable[TranslatedParagraph],
-                       advance: Callable[[int], None] = lambda line: None) -> None:
-    """The translation as text, streamed paragraph by paragraph."""
-    for para, text in _paired_text(paragraphs):
+                       advance: Callable[[int], None] = lambda line: None, *,
+                       mark: bool = False) -> None:
+    """The translation as text, streamed paragraph by paragraph. With `mark`, each flagged
+    sentence gets a [n] marker and the notes follow the article, so the reader knows which
+    sentences to check and why."""
+    notes: list[str] = []
+
+    def marked(para: TranslatedParagraph) -> TranslatedParagraph:
+        parts = []
+        for s in para.sentences:
+            shown = [f for f in s.checks if f.code not in _NOTE_CODES]
+            if shown and s.translation:
+                notes.append(f"[{len(notes) + 1}] line {para.line}: " + "; ".join(
+                    f"{f.code}: {f.detail}" for f in shown))
+                parts.append(f"{s.translation} [{len(notes)}]")
+            elif s.translation:
+                parts.append(s.translation)
+        return replace(para, translation=" ".join(parts))
+
+    for para, text in _paired_text(marked(p) if mark else p for p in paragraphs):
         out.write(text)
         advance(para.line)
+    if notes:
+        out.write("\n" + "".join(n + "\n" for n in notes))
 
 
 def _paired_text(paragraphs: Iterable[TranslatedParagraph]
@@ -176,7 +236,8 @@ def write_article_json(out: TextIO, paragraphs: Iterable[TranslatedParagraph],
     for i, para in enumerate(paragraphs):
         out.write((",\n" if i else "") + json.dumps(para.to_json(), ensure_ascii=False))
         advance(para.line)
-    out.write('\n ],\n "stats": ' + json.dumps(stats.to_json()) + "\n}\n")
+    checks = json.dumps([c.to_json() for c in stats.document_checks], ensure_ascii=False)
+    out.write('\n ],\n "checks": ' + checks + ',\n "stats": ' + json.dumps(stats.to_json()) + "\n}\n")
 
 
 def split(lines: Iterable[Line] | str, *, normalized: bool = False
@@ -192,11 +253,13 @@ def split(lines: Iterable[Line] | str, *, normalized: bool = False
 
 @dataclass
 class Summary:
-    """A summary, with the plan that made it and the models it used."""
+    """A summary, with the plan that made it, the models it used, and the page furniture set
+    aside before summarizing (masthead, repeated headlines, bylines, ...)."""
 
     result: SummaryResult
     provenance: dict[str, Any]
     name: str = "input"
+    boilerplate: list[SetAside] = field(default_factory=list)
 
     @property
     def text(self) -> str:
@@ -213,7 +276,8 @@ class Summary:
     def to_json(self) -> dict[str, Any]:
         """The record `tarjama summarize --format json` writes."""
         return {"tarjama_version": __version__, "source": self.name,
-                **self.result.to_json(self.provenance)}
+                **self.result.to_json(self.provenance),
+                "boilerplate": [b.to_json() for b in self.boilerplate]}
 
 
 @dataclass
@@ -245,6 +309,10 @@ class Summarizer:
     threads: int | None = None
     allow_pickle: bool = False
     offline: bool = False
+    glossary: str | Path | Glossary | None = None
+    min_confidence: float = DEFAULT_MIN_CONFIDENCE
+    checks: bool = True
+    keep_boilerplate: bool = False
     plan: SummaryPlan = field(init=False)
     length: SummaryLength = field(init=False)
     models: SummaryModels = field(init=False)
@@ -267,6 +335,8 @@ class Summarizer:
         if self.ratio is not None and not 0 < self.ratio <= 1:
             raise UsageError("--ratio must be above 0 and at most 1")
         self.length = SummaryLength(sentences=self.sentences, ratio=self.ratio, words=self.words)
+        self._checks = _check_settings(self.source_lang, self.target_lang, self.glossary,
+                                       self.min_confidence, self.checks)
         common = dict(device=self.device, dtype=self.dtype, threads=self.threads,
                       allow_pickle=self.allow_pickle, offline=self.offline)
         self.models = SummaryModels.for_plan(
@@ -283,10 +353,16 @@ class Summarizer:
     def summarize(self, text: str | Iterable[Line], *, name: str = "input") -> Summary:
         """Summarize an article: text with one paragraph a line (or lines read already); a
         short first line without closing punctuation is its headline."""
-        lines = lines_of(text) if isinstance(text, str) else text
+        lines = lines_of(text) if isinstance(text, str) else list(text)
+        cleaned = None
+        if not self.keep_boilerplate:
+            cleaned = clean_article([line.text for line in lines])
+            lines = cleaned.lines()
         doc = read_document(lines, source_lang=self.source_lang)
-        result = summarize_document(doc, self.plan, self.models, length=self.length, name=name)
-        return Summary(result, self.models.provenance(), name)
+        result = summarize_document(doc, self.plan, self.models, length=self.length, name=name,
+                                    checks=self._checks)
+        return Summary(result, self.models.provenance(), name,
+                       cleaned.set_aside if cleaned is not None else [])
 
 
 def summarize(text: str | Iterable[Line], *, name: str = "input", **options: Any) -> Summary:
@@ -342,8 +418,9 @@ def digest(sources: Sequence[str], output: Path, *, render: Sequence[Path] = (),
            beams: int | None = None, batch_tokens: int | None = None,
            quantize: str | None = None, backend: str = "torch", device: str = "auto",
            dtype: str = "auto", threads: int | None = None, allow_pickle: bool = False,
-           offline: bool = False, should_stop: Callable[[], bool] = lambda: False,
-           progress: Any = None) -> DigestRun:
+           offline: bool = False, glossary: str | Path | Glossary | None = None,
+           min_confidence: float = DEFAULT_MIN_CONFIDENCE,
+           should_stop: Callable[[], bool] = lambda: False, progress: Any = None) -> DigestRun:
     """Digest the new articles of feeds, JSONL files and folders into `output` (JSONL, one
     record per article, exactly once), then render `render` pages from the whole output.
 
@@ -393,9 +470,11 @@ def digest(sources: Sequence[str], output: Path, *, render: Sequence[Path] = (),
                 source_lang="ar", target_lang="en", model=model, revision=revision, beams=beams,
                 batch_tokens=batch_tokens, quantize=quantize, backend=backend, **common))
 
+        checks = CheckSettings("ar", "en", glossary=load_glossary(glossary),
+                               min_confidence=min_confidence)
         options = DigestOptions(batch_size=batch_size, since=since_at, limit=limit,
                                 fetch_articles=fetch_articles, fetch_workers=fetch_workers,
-                                limits=limits, method=method)
+                                limits=limits, method=method, checks=checks)
         with Journal.open(output) as journal:
             content_cache = ContentCache(cache_path_for(output) if cache else None)
             try:
@@ -465,3 +544,108 @@ def evaluate(output: Path, *, task: str = "translate", dataset: str | None = Non
         system = TranslationSystem(translator.model, langs[0])
     return run_benchmark(data, system, Path(output), level=level, task=task, metrics=metrics,
                          n_bootstrap=bootstrap)
+
+
+# --- checks of any system's output -----------------------------------------------------------
+
+
+@dataclass
+class CheckedLine:
+    line: int  # 1-based
+    source: str
+    hypothesis: str
+    flags: tuple[Flag, ...]
+    document: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"line": self.line, "source": self.source,
+                               "hypothesis": self.hypothesis,
+                               "checks": [f.to_json() for f in self.flags]}
+        if self.document is not None:
+            out["document"] = self.document
+        return out
+
+
+@dataclass
+class CheckReport:
+    """The translation checks over parallel lines: each line's flags, and counts by check."""
+
+    lines: list[CheckedLine]
+    source_lang: str
+    target_lang: str
+    document_checks: list[tuple[str | None, Flag]] = field(default_factory=list)
+
+    @property
+    def counts(self) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for line in self.lines:
+            for code in {f.code for f in line.flags}:
+                out[code] = out.get(code, 0) + 1
+        return dict(sorted(out.items()))
+
+    @property
+    def flagged(self) -> int:
+        return sum(1 for line in self.lines if line.flags)
+
+    @property
+    def rates(self) -> dict[str, float]:
+        """Share of lines each check flags."""
+        n = max(1, len(self.lines))
+        return {code: count / n for code, count in self.counts.items()}
+
+    def summary_line(self) -> str:
+        parts = ", ".join(f"{k} {v}" for k, v in sorted(self.counts.items(), key=lambda kv: -kv[1]))
+        head = f"{self.flagged} of {len(self.lines)} lines flagged"
+        return f"{head}: {parts}" if parts else head
+
+    def to_json(self) -> dict[str, Any]:
+        return {"tarjama_version": __version__, "source_lang": self.source_lang,
+                "target_lang": self.target_lang, "lines": len(self.lines),
+                "flagged": self.flagged, "counts": self.counts,
+                "rates": {k: round(v, 6) for k, v in self.rates.items()},
+                "documents": [{"document": d, **f.to_json()} for d, f in self.document_checks],
+                "flagged_lines": [line.to_json() for line in self.lines if line.flags]}
+
+
+def check(sources: Sequence[str], hypotheses: Sequence[str], *, source_lang: str = "ar",
+          target_lang: str = "en", glossary: str | Path | Glossary | None = None,
+          doc_ids: Sequence[str] | None = None, language: bool = True) -> CheckReport:
+    """The translation checks on any system's output, line by line (as `tarjama check`).
+
+    Lines with the same document id (consecutive or not) form one article, for the checks
+    that need one (name consistency, the input's language); without ids all lines do.
+    The decoder's own checks (confidence, length bound, loops) need the decoder and are not
+    run here.
+    """
+    from tarjama.errors import DataError, UsageError
+    from tarjama.nlp.checks import ArticleChecker
+
+    for lang in (source_lang, target_lang):
+        if lang not in ("ar", "en"):
+            raise UsageError(f"unsupported language '{lang}' (supported: ar, en)")
+    if source_lang == target_lang:
+        raise UsageError(f"--from and --to are both '{source_lang}'")
+    if len(sources) != len(hypotheses):
+        raise DataError(f"line-count mismatch: {len(sources)} source lines but "
+                        f"{len(hypotheses)} hypothesis lines")
+    if doc_ids is not None and len(doc_ids) != len(sources):
+        raise DataError(f"line-count mismatch: {len(sources)} source lines but "
+                        f"{len(doc_ids)} document ids")
+    settings = _check_settings(source_lang, target_lang, glossary, DEFAULT_MIN_CONFIDENCE, True)
+    assert settings is not None
+    if not language:
+        settings = replace(settings, detect=None)
+    checkers: dict[str | None, ArticleChecker] = {}
+    lines = []
+    for i, (src, hyp) in enumerate(zip(sources, hypotheses)):
+        doc = doc_ids[i] if doc_ids is not None else None
+        checker = checkers.get(doc)
+        if checker is None:
+            checker = checkers[doc] = ArticleChecker(settings)
+        checker.paragraph(src, i + 1)
+        flags: tuple[Flag, ...] = ()
+        if src.strip() or hyp.strip():
+            flags = checker.sentence(src, hyp, line=i + 1)
+        lines.append(CheckedLine(i + 1, src, hyp, flags, doc))
+    documents = [(doc, f) for doc, checker in checkers.items() for f in checker.finish()]
+    return CheckReport(lines, source_lang, target_lang, documents)

@@ -103,6 +103,8 @@ DtypeOpt = typer.Option("auto", "--dtype", help="auto (float32 on CPU, float16 o
 ThreadsOpt = typer.Option(None, "--threads", min=1, help="CPU threads for torch (default: torch's choice).")
 PickleOpt = typer.Option(False, "--allow-pickle", help="Allow pickle (.bin) weights; they can run code when loaded. Only for sources you trust.")
 OfflineOpt = typer.Option(False, "--offline", help="Never touch the network (same as HF_HUB_OFFLINE=1).")
+GlossaryOpt = typer.Option(None, "--glossary", help="TSV of Arabic term, English rendering (optional note): terms are kept as given and checked.")
+MinConfidenceOpt = typer.Option(-1.5, "--min-confidence", help="Flag sentences whose mean token log-probability is below this (calibrate with tarjama eval run).")
 
 
 @app.command()
@@ -127,8 +129,12 @@ def translate(
     allow_pickle: bool = PickleOpt,
     offline: bool = OfflineOpt,
     progress: Optional[bool] = typer.Option(None, "--progress/--no-progress", help="Progress bar on stderr (default: when stderr is a terminal)."),
+    glossary: Optional[Path] = GlossaryOpt,
+    min_confidence: float = MinConfidenceOpt,
+    mark: bool = typer.Option(False, "--mark", help="Text output: mark each flagged sentence [n] and list why after the article."),
+    checks: bool = typer.Option(True, "--checks/--no-checks", help="Run the per-sentence checks (numbers, untranslated text, length, confidence, glossary, names, language)."),
 ) -> None:
-    """Translate one article; paragraphs and their order are kept."""
+    """Translate one article; paragraphs and their order are kept. Flagged sentences are counted on stderr and listed in JSON (--mark in text)."""
     from tarjama.api import Translator, write_article_json, write_article_text
     from tarjama.news.sources import open_article_source
     from tarjama.nlp.translate import TranslationStats
@@ -139,7 +145,8 @@ def translate(
             target_lang=target_lang, revision=revision, beams=beams,
             max_segment_tokens=max_segment_tokens, batch_tokens=batch_tokens, device=device,
             dtype=dtype, threads=threads, quantize=quantize, backend=backend,
-            allow_pickle=allow_pickle, offline=offline,
+            allow_pickle=allow_pickle, offline=offline, glossary=glossary,
+            min_confidence=min_confidence, checks=checks,
         )
         stats = TranslationStats()
         paragraphs = translator.translate_lines(source, stats)
@@ -147,9 +154,13 @@ def translate(
             if fmt is OutputFormat.json:
                 write_article_json(out, paragraphs, translator.provenance(), stats, advance)
             else:
-                write_article_text(out, paragraphs, advance)
+                write_article_text(out, paragraphs, advance, mark=mark)
     for warning in stats.warnings(source_lang, source.name):
         log.warning("%s", warning)
+    for flag in stats.document_checks:
+        log.warning("%s: %s", flag.code, flag.detail)
+    if checks and log.isEnabledFor(logging.WARNING):
+        typer.echo(f"tarjama: {stats.summary_line()}", err=True)
     log.info("translated %d of %d sentences (%d passed through, %d split, %d hit the length bound)",
              stats.translated, stats.sentences, stats.passthrough, stats.split, stats.hit_max_length)
 
@@ -238,6 +249,8 @@ def summarize(
     threads: Optional[int] = ThreadsOpt,
     allow_pickle: bool = PickleOpt,
     offline: bool = OfflineOpt,
+    glossary: Optional[Path] = GlossaryOpt,
+    keep_boilerplate: bool = typer.Option(False, "--keep-boilerplate", help="Summarize every line as given: no masthead, repeated headline, byline or footer set aside (what is set aside is listed in JSON)."),
 ) -> None:
     """Summarize one article: by default, an English summary of an Arabic article.
 
@@ -252,12 +265,17 @@ def summarize(
         words=words, model=model, mt_model=mt_model, revision=revision, mt_revision=mt_revision,
         beams=beams, max_summary_tokens=max_summary_tokens, max_input_tokens=max_input_tokens,
         device=device, dtype=dtype, threads=threads, allow_pickle=allow_pickle, offline=offline,
+        glossary=glossary, keep_boilerplate=keep_boilerplate,
     )
-    with open_article_source(input, drop_boilerplate=True) as source:
+    with open_article_source(input, drop_boilerplate=not keep_boilerplate) as source:
         lines = list(source)
     summary = summarizer.summarize(lines, name=source.name)
     for warning in summary.warnings:
         log.warning("%s", warning)
+    for flag in summary.result.checks:
+        log.warning("%s: %s", flag.code, flag.detail)
+    if log.isEnabledFor(logging.WARNING) and summary.result.sentences:
+        typer.echo(f"tarjama: {summary.result.summary_line()}", err=True)
     with output_stream(output) as out:
         if fmt is OutputFormat.json:
             out.write(json.dumps(summary.to_json(), ensure_ascii=False, indent=1) + "\n")
@@ -484,6 +502,8 @@ def digest(
     allow_pickle: bool = PickleOpt,
     offline: bool = OfflineOpt,
     progress: Optional[bool] = typer.Option(None, "--progress/--no-progress", help="Progress bar on stderr (default: when stderr is a terminal)."),
+    glossary: Optional[Path] = GlossaryOpt,
+    min_confidence: float = MinConfidenceOpt,
 ) -> None:
     """Summarize new articles of feeds, JSONL or folders into an English digest, exactly once each.
 
@@ -504,7 +524,8 @@ def digest(
             model=str(model_dir) if model_dir is not None else model, revision=revision,
             summary_model=summary_model, beams=beams, batch_tokens=batch_tokens,
             quantize=quantize, backend=backend, device=device, dtype=dtype, threads=threads,
-            allow_pickle=allow_pickle, offline=offline, should_stop=should_stop, progress=sink,
+            allow_pickle=allow_pickle, offline=offline, glossary=glossary,
+            min_confidence=min_confidence, should_stop=should_stop, progress=sink,
         )
     if run.stats is not None and log.isEnabledFor(logging.WARNING):
         typer.echo(f"tarjama: {run.stats.summary_line(output, run.errors)}", err=True)
@@ -554,6 +575,46 @@ def _digest_progress(wanted: Optional[bool]) -> Iterator[Any]:
                            rate=f"{60 * completed / elapsed:.1f}/min")
 
         yield Sink()
+
+
+@app.command()
+@handled
+def check(
+    src: Path = typer.Option(..., "--src", help="Source file, one segment a line."),
+    hyp: Path = typer.Option(..., "--hyp", help="Any system's translations, line by line with --src."),
+    source_lang: str = typer.Option("ar", "--from", help="Language of --src: ar or en."),
+    target_lang: str = typer.Option("en", "--to", help="Language of --hyp: en or ar."),
+    glossary: Optional[Path] = GlossaryOpt,
+    doc_ids: Optional[Path] = typer.Option(None, "--doc-ids", help="One document id a line: lines of one document are one article (name consistency, language)."),
+    fmt: OutputFormat = typer.Option(OutputFormat.text, "--format", "-f", help="text: one line per flagged segment. json: counts, rates and every flagged line."),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write here instead of stdout."),
+) -> None:
+    """Check any system's translations line by line: numbers, untranslated text, length, glossary terms, names, the input's language."""
+    from tarjama.api import check as run_checks
+    from tarjama.inputs import check_same_length, read_lines
+
+    sources = read_lines(src, role="source file")
+    hyps = read_lines(hyp, role="hypothesis file", allow_empty=True)
+    named = [(str(src), sources), (str(hyp), hyps)]
+    ids = None
+    if doc_ids is not None:
+        ids = read_lines(doc_ids, role="document-id file")
+        named.append((str(doc_ids), ids))
+    check_same_length(named)
+    report = run_checks(sources, hyps, source_lang=source_lang, target_lang=target_lang,
+                        glossary=glossary, doc_ids=ids)
+    with output_stream(output) as out:
+        if fmt is OutputFormat.json:
+            out.write(json.dumps(report.to_json(), ensure_ascii=False, indent=1) + "\n")
+        else:
+            for doc, flag in report.document_checks:
+                out.write(f"{doc or 'document'}: {flag.code} ({flag.severity}): {flag.detail}\n")
+            for line in report.lines:
+                if line.flags:
+                    out.write(f"line {line.line}: " + "; ".join(
+                        f"{f.code} ({f.severity}): {f.detail}" for f in line.flags) + "\n")
+    if log.isEnabledFor(logging.WARNING):
+        typer.echo(f"tarjama: {report.summary_line()}", err=True)
 
 
 @app.command()

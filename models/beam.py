@@ -29,7 +29,7 @@ import torch
 from transformers import DynamicCache, EncoderDecoderCache
 from transformers.cache_utils import Cache, DynamicLayer
 
-__all__ = ["SearchSettings", "pad_batch", "search", "supports"]
+__all__ = ["SearchSettings", "pad_batch", "search", "search_scored", "supports"]
 
 _NEG = -1.0e9  # what transformers adds to rule a candidate out (not -inf: sums stay finite)
 
@@ -108,6 +108,18 @@ def search(model: Any, settings: SearchSettings, input_ids: Any, attention_mask:
     Returns the generated token ids per row, without the decoder start token, ending with
     end-of-sequence when the row ended on its own or was forced to.
     """
+    rows = search_scored(model, settings, input_ids, attention_mask, num_beams=num_beams,
+                         max_new_tokens=max_new_tokens, min_new_tokens=min_new_tokens,
+                         no_repeat_ngram_size=no_repeat_ngram_size)
+    return [tokens for tokens, _ in rows]
+
+
+def search_scored(model: Any, settings: SearchSettings, input_ids: Any, attention_mask: Any, *,
+                  num_beams: int, max_new_tokens: Sequence[int], min_new_tokens: Sequence[int],
+                  no_repeat_ngram_size: int = 0) -> list[tuple[list[int], float]]:
+    """:func:`search`, with each row's length-normalised log-probability: the sum of the chosen
+    tokens' log-probabilities (as the search scored them) over the number of tokens generated,
+    end-of-sequence included. The closer to 0, the surer the decoder was."""
     if num_beams < 1:
         raise ValueError("num_beams must be at least 1")
     with torch.inference_mode():
@@ -319,9 +331,11 @@ class _Search:
         self.scores[:, 1:] = _NEG  # only the first beam is live at the start
         self.fin_seqs = self.seqs.clone()
         self.fin_scores = torch.full((self.n, beams), _NEG, device=device)
+        # Unpenalized log-probability sums of the finished hypotheses (greedy: of the row).
+        self.fin_logp = torch.zeros((self.n, beams), device=device)
         self.fin_done = torch.zeros((self.n, beams), dtype=torch.bool, device=device)
         self.improvable = torch.ones(self.n, dtype=torch.bool, device=device)
-        self.results: list[list[int] | None] = [None] * self.n
+        self.results: list[tuple[list[int], float] | None] = [None] * self.n
         if beams > 1:
             self.top_k_mask = torch.cat([torch.ones(beams, dtype=torch.bool),
                                          torch.zeros(beams, dtype=torch.bool)]).to(device)
@@ -353,7 +367,7 @@ class _Search:
                 scores[last_step, s.eos] = 0.0
         return scores
 
-    def decode(self) -> list[list[int]]:
+    def decode(self) -> list[tuple[list[int], float]]:
         greedy = self.k == 1
         for step in range(self.longest):
             if self.rows.numel() == 0:
@@ -362,10 +376,12 @@ class _Search:
             done = self._greedy_step(scores, step) if greedy else self._beam_step(scores, step)
             if bool(done.any()):
                 self._retire(done, step + 1)
-        return [r if r is not None else [] for r in self.results]
+        return [r if r is not None else ([], 0.0) for r in self.results]
 
     def _greedy_step(self, scores: Any, step: int) -> Any:
-        tokens = scores.argmax(dim=-1)
+        best, tokens = scores.max(dim=-1)
+        # The chosen token's log-probability under the processed distribution.
+        self.fin_logp[:, 0] += best - torch.logsumexp(scores, dim=-1)
         self.seqs[:, 0, step + 1] = tokens
         return (tokens == self.s.eos) | (self.bound <= step + 1)
 
@@ -406,6 +422,8 @@ class _Search:
         self.fin_seqs = torch.take_along_dim(torch.cat([self.fin_seqs, candidates], dim=1),
                                              best[:, :, None], dim=1)
         self.fin_scores = torch.take_along_dim(merged_scores, best, dim=1)
+        self.fin_logp = torch.take_along_dim(torch.cat([self.fin_logp, top_scores], dim=1),
+                                             best, dim=1)
         self.fin_done = torch.take_along_dim(torch.cat([self.fin_done, just_done], dim=1),
                                              best, dim=1)
 
@@ -431,11 +449,12 @@ class _Search:
     def _retire(self, done: Any, length: int) -> None:
         """Record the finished rows' results and drop them from every batched tensor."""
         source = self.seqs if self.k == 1 else self.fin_seqs
+        logp = self.fin_logp[:, 0].tolist()
         for i in torch.nonzero(done).flatten().tolist():
             row = source[i, 0, 1 : length + 1].tolist()
             if self.s.eos in row:
                 row = row[: row.index(self.s.eos) + 1]
-            self.results[int(self.rows[i])] = row
+            self.results[int(self.rows[i])] = (row, logp[i] / max(1, len(row)))
         keep = torch.nonzero(~done).flatten()
         if keep.numel() == 0:
             self.rows = keep
@@ -450,6 +469,7 @@ class _Search:
         self.scores = self.scores[keep]
         self.fin_seqs = self.fin_seqs[keep]
         self.fin_scores = self.fin_scores[keep]
+        self.fin_logp = self.fin_logp[keep]
         self.fin_done = self.fin_done[keep]
         self.improvable = self.improvable[keep]
         for cache in (self.cache.self_attention_cache, self.cache.cross_attention_cache):

@@ -113,13 +113,14 @@ class CT2Engine:
     def generate(
         self, inputs: list[list[int]], *, num_beams: int, max_new_tokens: Sequence[int],
         min_new_tokens: Sequence[int], no_repeat_ngram_size: int,
-    ) -> list[list[int]]:
+    ) -> list[tuple[list[int], float | None]]:
         source = [self._tok.convert_ids_to_tokens(ids) for ids in inputs]
         # One bound per batch here: the translator cuts each row at its own.
         results = self._translator.translate_batch(
             source, beam_size=num_beams, max_decoding_length=max(max_new_tokens),
             min_decoding_length=max(1, max(min_new_tokens, default=0)),
             no_repeat_ngram_size=no_repeat_ngram_size, return_end_token=True, max_input_length=0,
-            max_batch_size=-(-len(source) // self.workers),
+            max_batch_size=-(-len(source) // self.workers), return_scores=True,
         )
-        return [self._tok.convert_tokens_to_ids(r.hypotheses[0]) for r in results]
+        return [(self._tok.convert_tokens_to_ids(r.hypotheses[0]), float(r.scores[0]))
+                for r in results]

@@ -49,8 +49,13 @@ def find_loop(ids: Sequence[int], min_repeats: int = 4, max_ngram: int = 4) -> b
     return False
 
 
+# One decoded row: its token ids (without the decoder start token) and its length-normalised
+# log-probability (the mean log-probability of its tokens; None when the engine cannot tell).
+Hypothesis = tuple[list[int], "float | None"]
+
+
 class Engine(Protocol):
-    """Runs the decoder: token ids in, token ids out (without the decoder start token).
+    """Runs the decoder: token ids in, the best hypothesis of each row out.
 
     Row i may generate at most ``max_new_tokens[i]`` tokens (end-of-sequence included) and must
     generate at least ``min_new_tokens[i]`` before it may end; an engine that can only take one
@@ -62,7 +67,7 @@ class Engine(Protocol):
     def generate(
         self, inputs: list[list[int]], *, num_beams: int, max_new_tokens: Sequence[int],
         min_new_tokens: Sequence[int], no_repeat_ngram_size: int,
-    ) -> list[list[int]]: ...
+    ) -> list[Hypothesis]: ...
 
 
 class TorchEngine:
@@ -83,23 +88,33 @@ class TorchEngine:
     def generate(
         self, inputs: list[list[int]], *, num_beams: int, max_new_tokens: Sequence[int],
         min_new_tokens: Sequence[int], no_repeat_ngram_size: int,
-    ) -> list[list[int]]:
+    ) -> list[Hypothesis]:
         import torch
-        from tarjama.models.beam import pad_batch, search
+        from tarjama.models.beam import pad_batch, search_scored
 
         ids, mask = pad_batch(inputs, self._pad, self._device)
         if self._settings is not None:
-            return search(self._model, self._settings, ids, mask, num_beams=num_beams,
-                          max_new_tokens=max_new_tokens, min_new_tokens=min_new_tokens,
-                          no_repeat_ngram_size=no_repeat_ngram_size)
+            return search_scored(self._model, self._settings, ids, mask, num_beams=num_beams,
+                                 max_new_tokens=max_new_tokens, min_new_tokens=min_new_tokens,
+                                 no_repeat_ngram_size=no_repeat_ngram_size)
         kwargs: dict[str, Any] = {"num_beams": num_beams, "max_new_tokens": max(max_new_tokens)}
         if max(min_new_tokens, default=0):
             kwargs["min_new_tokens"] = max(min_new_tokens)
         if no_repeat_ngram_size:
             kwargs["no_repeat_ngram_size"] = no_repeat_ngram_size
         with torch.inference_mode():
-            out = self._model.generate(input_ids=ids, attention_mask=mask, **kwargs)
-        return [row[1:] for row in out.tolist()]
+            out = self._model.generate(input_ids=ids, attention_mask=mask, output_scores=True,
+                                       return_dict_in_generate=True, **kwargs)
+            steps = self._model.compute_transition_scores(
+                out.sequences, out.scores, getattr(out, "beam_indices", None),
+                normalize_logits=num_beams == 1)
+        eos = self._model.generation_config.eos_token_id
+        rows = []
+        for row, logp in zip(out.sequences.tolist(), steps.tolist()):
+            tokens = row[1:]
+            n = tokens.index(eos) + 1 if eos in tokens else len(tokens)
+            rows.append((tokens, sum(logp[:n]) / max(1, n)))
+        return rows
 
 
 class Seq2SeqTranslator:
@@ -173,7 +188,8 @@ class Seq2SeqTranslator:
             if retry and not self.config.force_length:
                 redone = self._run([encoded[batch[k]] for k in retry], guard=True)
                 for k, new in zip(retry, redone):
-                    outs[k] = SegmentOutput(new.text, new.hit_max_length, True, new.output_tokens)
+                    outs[k] = SegmentOutput(new.text, new.hit_max_length, True, new.output_tokens,
+                                            new.score)
             for i, out in zip(batch, outs):
                 results[i] = out
         return [r for r in results if r is not None]
@@ -198,7 +214,7 @@ class Seq2SeqTranslator:
             no_repeat_ngram_size=3 if guard else 0,
         )
         results: list[SegmentOutput] = []
-        for tokens, bound in zip(rows, bounds):
+        for (tokens, score), bound in zip(rows, bounds):
             content = tokens[: tokens.index(self._eos)] if self._eos in tokens else tokens
             # An end-of-sequence past this input's own bound (its batch-mates ran longer) does
             # not count: the output is cut at the bound.
@@ -211,5 +227,5 @@ class Seq2SeqTranslator:
             # Decoder steps, end-of-sequence included: the unit of work, equal across backends
             # (Marian's config forces end-of-sequence as the last step at the length bound).
             steps = len(content) + (1 if ended else 0)
-            results.append(SegmentOutput(text, steps >= bound, find_loop(content), steps))
+            results.append(SegmentOutput(text, steps >= bound, find_loop(content), steps, score))
         return results

@@ -48,6 +48,7 @@ from tarjama.news.fetch import Fetched, FetchLimits, fetch_url
 from tarjama.news.journal import Journal
 from tarjama.news.sources import read_article_file
 from tarjama.nlp.boilerplate import strip_boilerplate
+from tarjama.nlp.checks import CheckSettings
 from tarjama.nlp.document import Document, paragraph_sentences
 from tarjama.nlp.extractive import SummaryLength, extract, lead
 from tarjama.nlp.mapreduce import SummarizationModel, map_reduce
@@ -91,6 +92,7 @@ class DigestOptions:
     fetch_workers: int = 4
     limits: FetchLimits = field(default_factory=FetchLimits)
     method: str = "extractive"  # recorded with every item
+    checks: CheckSettings | None = None  # the translation checks (and glossary) for Arabic items
 
 
 @dataclass(frozen=True)
@@ -248,6 +250,18 @@ class _Prepared:
     prepare_s: float
 
 
+@dataclass
+class _Translated:
+    """An item's English: its title, its summary (and that summary's sentences), the
+    decoder's notes and the checks' flags."""
+
+    title: str
+    summary: str
+    sentences: list[str]
+    notes: list[str]
+    checks: list[dict[str, Any]]
+
+
 @dataclass(frozen=True)
 class _Failure:
     item: Item
@@ -382,8 +396,9 @@ class _Run:
         for prep in summarized:
             if prep.language != "ar":
                 summary = " ".join(summaries[prep.item.id])
-                self._write(prep, summaries[prep.item.id], prep.title, summary, [],
-                            _timings(prep, summarize_s, 0.0))
+                self._write(prep, summaries[prep.item.id], _Translated(
+                    prep.title, summary, summaries[prep.item.id], [], []),
+                    _timings(prep, summarize_s, 0.0))
         arabic = [p for p in summarized if p.language == "ar"]
         if not arabic:
             return
@@ -392,8 +407,7 @@ class _Run:
         translate_s = (time.monotonic() - t0) / len(arabic)
         for prep in arabic:
             if prep.item.id in translations:
-                title_en, summary_en, flags = translations[prep.item.id]
-                self._write(prep, summaries[prep.item.id], title_en, summary_en, flags,
+                self._write(prep, summaries[prep.item.id], translations[prep.item.id],
                             _timings(prep, summarize_s, translate_s))
 
     # prepare ---------------------------------------------------------------------------------
@@ -527,7 +541,7 @@ class _Run:
         return self._translator
 
     def _translate(self, group: list[_Prepared], summaries: Mapping[str, list[str]]
-                   ) -> dict[str, tuple[str, str, list[str]]]:
+                   ) -> dict[str, _Translated]:
         translator = self._translator_for()
         try:
             return self._translate_group(translator, group, summaries)
@@ -538,13 +552,13 @@ class _Run:
                 self._fail(_Failure(group[0].item, "translate", one_line(exc)))
                 return {}
             log.info("translating a batch failed (%s); retrying its items one by one", one_line(exc))
-        out: dict[str, tuple[str, str, list[str]]] = {}
+        out: dict[str, _Translated] = {}
         for prep in group:
             out.update(self._translate([prep], summaries))
         return out
 
     def _translate_group(self, translator: TranslationCache, group: list[_Prepared],
-                         summaries: Mapping[str, list[str]]) -> dict[str, tuple[str, str, list[str]]]:
+                         summaries: Mapping[str, list[str]]) -> dict[str, _Translated]:
         texts: list[str] = []
         owners: list[tuple[str, str]] = []  # (item id, "title" | "summary") per text
         for prep in group:
@@ -556,41 +570,45 @@ class _Run:
                     texts.append(text)
                     owners.append((prep.item.id, kind))
         # One window for the whole batch: the translator batches across articles.
-        results = translate_sentences(texts, translator, source_lang="ar")
-        titles: dict[str, str] = {}
-        bodies: dict[str, list[str]] = {}
-        flags: dict[str, set[str]] = {}
+        results = translate_sentences(texts, translator, source_lang="ar",
+                                      checks=self.options.checks)
+        out = {p.item.id: _Translated("", "", [], [], []) for p in group}
         for (ident, kind), sentence in zip(owners, results):
+            item = out[ident]
             if kind == "title":
-                titles[ident] = sentence.translation
+                item.title = sentence.translation
             else:
-                bodies.setdefault(ident, []).append(sentence.translation)
+                item.sentences.append(sentence.translation)
             for flag in ("split", "hit_max_length", "repeated"):
-                if getattr(sentence, flag):
-                    flags.setdefault(ident, set()).add(f"{kind}: {flag.replace('_', ' ')}")
-        return {
-            p.item.id: (titles.get(p.item.id, ""), " ".join(t for t in bodies.get(p.item.id, []) if t),
-                        sorted(flags.get(p.item.id, ())))
-            for p in group
-        }
+                if getattr(sentence, flag) and f"{kind}: {flag.replace('_', ' ')}" not in item.notes:
+                    item.notes.append(f"{kind}: {flag.replace('_', ' ')}")
+            index = None if kind == "title" else len(item.sentences) - 1
+            item.checks += [{"part": kind, "sentence": index, **f.to_json()}
+                            for f in sentence.checks if f.code != "split"]
+        for item in out.values():
+            item.summary = " ".join(t for t in item.sentences if t)
+            item.notes.sort()
+        return out
 
     # output ----------------------------------------------------------------------------------
 
-    def _write(self, prep: _Prepared, summary: list[str], title_en: str, summary_en: str,
-               flags: list[str], timings: dict[str, float]) -> None:
+    def _write(self, prep: _Prepared, summary: list[str], english: "_Translated",
+               timings: dict[str, float]) -> None:
         item = prep.item
         dedupe = {"guid": item.guid, "url": canonical_url(item.url) if item.url else None,
                   "sha256": next(k[7:] for k in prep.keys if k.startswith("sha256:"))}
         record = {
             "id": item.id, "source": item.source, "feed": item.feed, "url": item.url,
             "published": prep.published, "language": prep.language,
-            "title": prep.title, "title_en": title_en,
-            "summary": " ".join(summary), "summary_en": summary_en,
+            "title": prep.title, "title_en": english.title,
+            "summary": " ".join(summary), "summary_en": english.summary,
+            "summary_en_sentences": english.sentences,
             "method": self.options.method,
             "models": {"summarizer": self._summarizer_idents.get(prep.language),
                        "translator": self._translator_ident if prep.language == "ar" else None},
             "timings": timings,
-            "warnings": [*prep.warnings, *(f"translation {f}" for f in flags)],
+            "warnings": [*prep.warnings, *(f"translation {f}" for f in english.notes)],
+            "checks": english.checks,
             "dedupe": dedupe, "digested_at": _utc_now(),
         }
         self.journal.append(record)

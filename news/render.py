@@ -71,7 +71,8 @@ def _text(record: Record, key: str) -> str:
 
 _CSS = """body{font-family:system-ui,sans-serif;max-width:50rem;margin:2rem auto;padding:0 1rem;line-height:1.5}
 h2{border-bottom:1px solid #ccc;margin-top:2.5rem}article{margin:1.25rem 0}h3{margin:0 0 .25rem}
-.meta{color:#555;font-size:.9rem;margin:0}.orig{font-size:1rem}p.summary{margin:.4rem 0}"""
+.meta{color:#555;font-size:.9rem;margin:0}.orig{font-size:1rem}p.summary{margin:.4rem 0}
+mark.flagged{background:#fff1b8}.why{color:#8a5a00;font-size:.85rem}"""
 
 
 def _esc(text: str) -> str:
@@ -99,14 +100,35 @@ def _html_item(record: Record) -> str:
     original = _text(record, "title")
     if original and record.get("language") != "en" and original != title_en:
         meta.append(f'<span class="orig"{_lang_attrs(record.get("language"))}>{_esc(original)}</span>')
-    summary = _text(record, "summary_en")
+    summary = _summary_html(record)
     return (
         "<article>\n"
         f'<h3 lang="en" dir="auto">{heading}</h3>\n'
         + (f'<p class="meta">{" · ".join(meta)}</p>\n' if meta else "")
-        + (f'<p class="summary" lang="en" dir="auto">{_esc(summary)}</p>\n' if summary else "")
+        + (f'<p class="summary" lang="en" dir="auto">{summary}</p>\n' if summary else "")
         + "</article>"
     )
+
+
+def _summary_html(record: Record) -> str:
+    """The English summary, each flagged sentence marked with its reasons (all escaped)."""
+    sentences = record.get("summary_en_sentences")
+    checks = record.get("checks")
+    if not isinstance(sentences, list) or not isinstance(checks, list) or not checks:
+        return _esc(_text(record, "summary_en"))
+    reasons: dict[object, list[str]] = {}
+    for c in checks:
+        if isinstance(c, Mapping) and c.get("severity") in ("warning", "error"):
+            reasons.setdefault(c.get("sentence"), []).append(f"{c.get('code')}: {c.get('detail')}")
+    parts = []
+    for i, sentence in enumerate(s for s in sentences if isinstance(s, str)):
+        if i in reasons:
+            why = "; ".join(str(r) for r in reasons[i])
+            parts.append(f'<mark class="flagged" title="{_esc(why)}">{_esc(sentence)}</mark>'
+                         f'<span class="why"> [{_esc(why)}]</span>')
+        else:
+            parts.append(_esc(sentence))
+    return " ".join(parts)
 
 
 def render_html(records: Iterable[Record], title: str = "News digest",

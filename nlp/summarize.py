@@ -17,10 +17,13 @@ sentences and a summary in the wrong script are flagged.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol, Sequence
 
 from tarjama.errors import UsageError
+from tarjama.nlp.checks import CheckSettings, Flag
+from tarjama.nlp.checks import summary as summary_checks
+from tarjama.nlp.checks.language import LanguageCheck
 from tarjama.nlp.document import Document, paragraph_sentences, word_count
 from tarjama.nlp.extractive import (
     MIN_SENTENCES_TO_SUMMARIZE,
@@ -118,6 +121,7 @@ class SummarySentence:
     text: str  # in the summary's language
     source: str | None = None  # what it was translated from, when it was
     source_index: int | None = None  # extractive: the article sentence it is (or translates)
+    checks: tuple[Flag, ...] = ()  # its translation's checks and the summary checks
 
     def to_json(self) -> dict[str, object]:
         out: dict[str, object] = {"text": self.text}
@@ -125,6 +129,7 @@ class SummarySentence:
             out["source"] = self.source
         if self.source_index is not None:
             out["source_index"] = self.source_index
+        out["checks"] = [c.to_json() for c in self.checks]
         return out
 
 
@@ -159,10 +164,26 @@ class SummaryResult:
     source_sentences: int
     source_words: int
     warnings: tuple[str, ...] = ()
+    checks: tuple[Flag, ...] = ()  # the article's own (its language)
 
     @property
     def text(self) -> str:
         return " ".join(s.text for s in self.sentences if s.text)
+
+    @property
+    def check_counts(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for sentence in self.sentences:
+            for code in {f.code for f in sentence.checks}:
+                counts[code] = counts.get(code, 0) + 1
+        return dict(sorted(counts.items()))
+
+    def summary_line(self) -> str:
+        flagged = sum(1 for s in self.sentences if any(f.code != "split" for f in s.checks))
+        counts = {k: v for k, v in self.check_counts.items() if k != "split"}
+        parts = ", ".join(f"{k} {v}" for k, v in sorted(counts.items(), key=lambda kv: -kv[1]))
+        head = f"{flagged} of {len(self.sentences)} summary sentences flagged"
+        return f"{head}: {parts}" if parts else head
 
     def to_json(self, provenance: dict[str, object] | None = None) -> dict[str, object]:
         words = word_count(self.text)
@@ -179,6 +200,8 @@ class SummaryResult:
             "extractive": self.extractive.to_json() if self.extractive is not None else None,
             "chunk_plan": self.chunk_plan.to_json() if self.chunk_plan is not None else None,
             "flags": self.flags.to_json(),
+            "checks": [c.to_json() for c in self.checks],
+            "check_counts": self.check_counts,
             "stats": {
                 "source_sentences": self.source_sentences,
                 "source_words": self.source_words,
@@ -201,11 +224,21 @@ def language_warnings(doc: Document, source_lang: str, name: str) -> list[str]:
     return []
 
 
-def _translate(texts: Sequence[str], translator: TranslationModel, source_lang: str
-               ) -> tuple[list[str], bool]:
-    """Translate sentences (each one sentence already); returns translations and 'hit the bound'."""
-    results = translate_sentences(texts, translator, source_lang=source_lang)
-    return [s.translation for s in results], any(s.hit_max_length for s in results)
+@dataclass
+class _Run:
+    """One summary's run: where translations are checked, and what they flagged."""
+
+    checks: CheckSettings | None
+    flags: dict[str, tuple[Flag, ...]]
+
+    def translate(self, texts: Sequence[str], translator: TranslationModel, source_lang: str
+                  ) -> tuple[list[str], bool]:
+        """Translate sentences (each one sentence already); translations and 'hit the bound'."""
+        results = translate_sentences(texts, translator, source_lang=source_lang,
+                                      checks=self.checks)
+        for r in results:
+            self.flags[r.translation] = r.checks
+        return [s.translation for s in results], any(s.hit_max_length for s in results)
 
 
 def _split(text: str) -> list[str]:
@@ -213,9 +246,21 @@ def _split(text: str) -> list[str]:
 
 
 def summarize_document(doc: Document, plan: SummaryPlan, models: ModelSource, *,
-                       length: SummaryLength = SummaryLength(), name: str = "input"
-                       ) -> SummaryResult:
-    """Summarize `doc` as `plan` says; the one entry point of the CLI and of evaluation runs."""
+                       length: SummaryLength = SummaryLength(), name: str = "input",
+                       checks: CheckSettings | None = None) -> SummaryResult:
+    """Summarize `doc` as `plan` says; the one entry point of the CLI and of evaluation runs.
+
+    With `checks`, translated sentences carry the translation checks (the glossary applied),
+    an abstractive summary's sentences the summary checks, and the result the article's own
+    (its language, when `checks.detect` is given).
+    """
+    run = _Run(checks, {})
+    result = _summarize(doc, plan, models, length, name, run)
+    return _checked(result, doc, plan, run)
+
+
+def _summarize(doc: Document, plan: SummaryPlan, models: ModelSource, length: SummaryLength,
+               name: str, run: _Run) -> SummaryResult:
     warnings = language_warnings(doc, plan.source_lang, name)
     originals = [s.text for s in doc.sentences]
     normalized = [s.normalized for s in doc.sentences]
@@ -226,13 +271,13 @@ def summarize_document(doc: Document, plan: SummaryPlan, models: ModelSource, *,
     hit = repeated_by_model = False
 
     if len(doc.sentences) < MIN_SENTENCES_TO_SUMMARIZE:
-        sentences, translation_hit = _whole(originals, plan, models)
+        sentences, translation_hit = _whole(originals, plan, models, run)
         return _finish(doc, plan, length if extractive else None, sentences, warnings,
                        short=True, translation_hit=translation_hit)
 
     if plan.translate_first:
         summarizer = None if extractive else models.summarizer()  # fail before translating
-        units, translation_hit = _translate(normalized, models.translator(), plan.source_lang)
+        units, translation_hit = run.translate(normalized, models.translator(), plan.source_lang)
         if extractive:
             extractive_result = _pick(plan.method, units, length)
             sentences = [SummarySentence(units[i], originals[i], i)
@@ -249,7 +294,7 @@ def summarize_document(doc: Document, plan: SummaryPlan, models: ModelSource, *,
         extractive_result = _pick(plan.method, originals, length)
         picked = list(extractive_result.sentences)
         if plan.translate_after:
-            texts, translation_hit = _translate(picked, models.translator(), plan.source_lang)
+            texts, translation_hit = run.translate(picked, models.translator(), plan.source_lang)
             sentences = [SummarySentence(t, o, i)
                          for t, o, i in zip(texts, picked, extractive_result.indices)]
         else:
@@ -258,13 +303,13 @@ def summarize_document(doc: Document, plan: SummaryPlan, models: ModelSource, *,
     else:
         summarizer = models.summarizer()
         if sum(summarizer.count_tokens(normalized)) <= summarizer.max_summary_tokens:
-            sentences, translation_hit = _whole(originals, plan, models)
+            sentences, translation_hit = _whole(originals, plan, models, run)
             return _finish(doc, plan, None, sentences, warnings, short=True,
                            translation_hit=translation_hit)
         chunk_plan = map_reduce(normalized, summarizer)
         summary = _split(chunk_plan.summary.text)
         if plan.translate_after and summary:
-            texts, translation_hit = _translate(summary, models.translator(), plan.source_lang)
+            texts, translation_hit = run.translate(summary, models.translator(), plan.source_lang)
             sentences = [SummarySentence(t, s) for t, s in zip(texts, summary)]
         else:
             sentences = [SummarySentence(s) for s in summary]
@@ -280,13 +325,45 @@ def _pick(method: str, texts: Sequence[str], length: SummaryLength) -> Extractiv
     return lead(texts, length) if method == "lead" else extract(texts, length)
 
 
-def _whole(originals: Sequence[str], plan: SummaryPlan, models: ModelSource
+def _whole(originals: Sequence[str], plan: SummaryPlan, models: ModelSource, run: _Run
            ) -> tuple[list[SummarySentence], bool]:
     """The article itself as its summary, translated when the summary's language differs."""
     if plan.strategy is None:
         return [SummarySentence(o, None, i) for i, o in enumerate(originals)], False
-    texts, hit = _translate(originals, models.translator(), plan.source_lang)
+    texts, hit = run.translate(originals, models.translator(), plan.source_lang)
     return [SummarySentence(t, o, i) for i, (t, o) in enumerate(zip(texts, originals))], hit
+
+
+def _checked(result: SummaryResult, doc: Document, plan: SummaryPlan, run: _Run
+             ) -> SummaryResult:
+    """The result with each sentence's flags: its translation's, and for an abstractive summary
+    the summary checks against the article (and the article's translation, when made)."""
+    if run.checks is None:
+        return result
+    abstractive = plan.method == "abstractive" and not result.flags.short_input
+    evidence = None
+    if abstractive:
+        texts = [(" ".join(s.text for s in doc.sentences), plan.source_lang)]
+        translated = [t for t in run.flags if t] if plan.translate_first else []
+        if translated:
+            texts.append((" ".join(translated), plan.target_lang))
+        evidence = summary_checks.ArticleEvidence(texts)
+    sentences = []
+    for s in result.sentences:
+        flags = list(run.flags.get(s.text, ()))
+        if evidence is not None:
+            # What the summarizer wrote: the source-language summary before its translation.
+            written, lang = ((s.source, plan.source_lang) if plan.translate_after and s.source
+                             else (s.text, plan.summary_lang if plan.translate_first else plan.target_lang))
+            flags += summary_checks.check(written, lang, evidence)
+        sentences.append(replace(s, checks=tuple(flags)))
+    document: tuple[Flag, ...] = ()
+    if run.checks.detect is not None:
+        language = LanguageCheck(plan.source_lang, run.checks.detect)
+        for i, s in enumerate(doc.sentences):
+            language.paragraph(s.text, f"sentence {i + 1}")
+        document = tuple(f for f in language.finish() if f.severity != "info")
+    return replace(result, sentences=tuple(sentences), checks=document)
 
 
 def _finish(doc: Document, plan: SummaryPlan, length: SummaryLength | None,

@@ -10,10 +10,13 @@ were. Every source sentence appears exactly once in the output, translated or pa
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Iterable, Iterator, Protocol, Sequence
 
-from tarjama.nlp.checks import Flag, decoder_flags
+from tarjama.nlp.checks import (
+    INFO, ArticleChecker, CheckSettings, Flag, check_sentence, decoder_flags,
+)
+from tarjama.nlp.glossary import Glossary, Masked, restore
 from tarjama.nlp.document import Line, is_title, paragraph_sentences
 from tarjama.nlp.normalize import normalize
 from tarjama.nlp.packing import split_to_budget
@@ -26,6 +29,7 @@ __all__ = ["Segment", "SegmentOutput", "TranslatedParagraph", "TranslatedSentenc
 
 
 _LANG_NAMES = {"ar": "Arabic", "en": "English"}
+_NOTES = ("split",)  # flags that are information, not a reason to check the sentence
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +48,7 @@ class SegmentOutput:
     hit_max_length: bool = False
     repeated: bool = False
     output_tokens: int = 0  # decoder steps (end-of-sequence included), for throughput figures
+    score: float | None = None  # mean token log-probability of the hypothesis (None: unknown)
 
 
 class TranslationModel(Protocol):
@@ -67,11 +72,13 @@ class TranslatedSentence:
     hit_max_length: bool = False
     repeated: bool = False
     checks: tuple[Flag, ...] = ()  # what the checks found (nlp.checks), worst first
+    confidence: float | None = None  # the decoder's mean token log-probability (worst piece)
 
     def to_json(self) -> dict[str, object]:
         return {
             "source": self.source,
             "translation": self.translation,
+            "confidence": round(self.confidence, 4) if self.confidence is not None else None,
             "flags": {
                 "split": self.split,
                 "hit_max_length": self.hit_max_length,
@@ -116,12 +123,22 @@ class TranslationStats:
     source_script_sentences: int = 0  # sentences with a letter of the source language's script
     flagged: int = 0  # sentences with at least one check flag
     checks: dict[str, int] = field(default_factory=dict)  # flags by check code
+    document_checks: list[Flag] = field(default_factory=list)  # the article's own (language)
 
     def to_json(self) -> dict[str, object]:
         out: dict[str, object] = {k: v for k, v in vars(self).items()
-                                  if k not in ("source_script_sentences", "checks")}
+                                  if k not in ("source_script_sentences", "checks",
+                                               "document_checks")}
         out["checks"] = dict(sorted(self.checks.items()))
         return out
+
+    def summary_line(self) -> str:
+        """"3 of 41 sentences flagged: number 2, length 1" (decoder notes left out)."""
+        counts = {k: v for k, v in self.checks.items() if k not in _NOTES}
+        if not counts:
+            return f"0 of {self.sentences} sentences flagged"
+        parts = ", ".join(f"{k} {v}" for k, v in sorted(counts.items(), key=lambda kv: -kv[1]))
+        return f"{self.flagged} of {self.sentences} sentences flagged: {parts}"
 
     def warnings(self, source_lang: str, name: str) -> list[str]:
         """What the reader should know about the input as a whole."""
@@ -133,7 +150,7 @@ class TranslationStats:
 
     def add(self, sentence: TranslatedSentence) -> None:
         self.sentences += 1
-        self.flagged += bool(sentence.checks)
+        self.flagged += any(f.severity != INFO for f in sentence.checks)
         for flag in sentence.checks:
             self.checks[flag.code] = self.checks.get(flag.code, 0) + 1
         if sentence.passthrough:
@@ -148,10 +165,14 @@ class TranslationStats:
 @dataclass
 class _Unit:
     """A sentence on its way through: its original text and, unless it passes through
-    untouched, the segments the model gets for it."""
+    untouched, the segments the model gets for it (glossary terms masked)."""
 
     original: str
-    segments: list[Segment] | None  # None: passthrough
+    text: str = ""  # normalized: what the model reads, and what checks compare
+    segments: list[Segment] | None = None  # None: passthrough
+    masked: Masked | None = None
+    outputs: list[SegmentOutput] = field(default_factory=list)
+    fell_back: bool = False  # the model lost a placeholder: translated again, unmasked
 
 
 @dataclass
@@ -168,13 +189,19 @@ def translate_lines(
     source_lang: str,
     window_segments: int = 256,
     stats: TranslationStats | None = None,
+    checks: CheckSettings | None = None,
 ) -> Iterator[TranslatedParagraph]:
     """Translate an article given as lines, yielding paragraphs in order.
 
     Segments are collected across paragraphs until `window_segments` are pending, so the model
     sees full batches, while memory stays bounded by the window rather than the article.
+    With `checks`, every sentence carries the flags of nlp.checks (the glossary, when given,
+    is applied by masking), and `stats.document_checks` the article's own once it is through.
     """
     stats = stats if stats is not None else TranslationStats()
+    checker = ArticleChecker(checks) if checks is not None else None
+    glossary = checks.glossary if checks is not None else None
+    target = checks.target_lang if checks is not None else ""
     window: list[_Pending] = []
     pending_segments = 0
     blank = 0
@@ -183,91 +210,144 @@ def translate_lines(
         if not line.text.strip():
             blank += 1
             continue
+        if checker is not None:
+            checker.paragraph(line.text, line.number)
         item = _Pending(line=line, blank_before=blank)
         item.units = _units([(s.text, s.normalized) for s in paragraph_sentences(line.text)],
-                            model, source_lang, stats)
+                            model, source_lang, stats, glossary, target)
         blank = 0
         window.append(item)
         # Passthrough sentences count too: a long run of them must not pile up in the window.
         pending_segments += sum(len(u.segments or ()) or 1 for u in item.units) or 1
         if pending_segments >= window_segments:
-            yield from _flush(window, model, index, stats)
+            yield from _flush(window, model, index, stats, checker)
             index += len(window)
             window, pending_segments = [], 0
     if window:
-        yield from _flush(window, model, index, stats)
+        yield from _flush(window, model, index, stats, checker)
+    if checker is not None:
+        stats.document_checks = checker.finish()
 
 
 def translate_sentences(texts: Sequence[str], model: TranslationModel, *, source_lang: str,
-                        stats: TranslationStats | None = None) -> list[TranslatedSentence]:
+                        stats: TranslationStats | None = None,
+                        checks: CheckSettings | None = None) -> list[TranslatedSentence]:
     """Translate texts that are one sentence each already (a summary's sentences, a headline),
-    all in one window, without splitting them again."""
+    all in one window, without splitting them again. The texts may come from different
+    articles, so only the checks of a single pair run (nlp.checks.check_sentence)."""
     stats = stats if stats is not None else TranslationStats()
-    units = _units([(t, normalize(t).text) for t in texts], model, source_lang, stats)
-    outputs = _run(units, model)
-    sentences = [_sentence(u, outputs) for u in units]
-    for s in sentences:
-        stats.add(s)
+    units = _units([(t, normalize(t).text) for t in texts], model, source_lang, stats,
+                   checks.glossary if checks is not None else None,
+                   checks.target_lang if checks is not None else "")
+    _translate(units, model)
+    sentences = []
+    for u in units:
+        sentence = _sentence(u)
+        if checks is not None and not sentence.passthrough:
+            sentence = replace(sentence, checks=check_sentence(
+                checks, u.text, sentence.translation, score=sentence.confidence,
+                decoder=sentence.checks, glossary_fell_back=u.fell_back))
+        stats.add(sentence)
+        sentences.append(sentence)
     return sentences
 
 
 def _units(sentences: Sequence[tuple[str, str]], model: TranslationModel, source_lang: str,
-           stats: TranslationStats) -> list[_Unit]:
+           stats: TranslationStats, glossary: Glossary | None = None, target_lang: str = ""
+           ) -> list[_Unit]:
     """Sentences (original, normalized) as units, each tokenized once; a sentence over the
     model's window is cut at clause boundaries into pieces that fit."""
     units: list[_Unit] = []
-    todo: list[tuple[_Unit, str]] = []
     for original, text in sentences:
         if passthrough_reason(text, source_lang) is not None:
-            units.append(_Unit(original, None))
+            units.append(_Unit(original, text))
             continue
         stats.source_script_sentences += 1
-        unit = _Unit(original, [])
-        units.append(unit)
-        todo.append((unit, text))
-    if not todo:
-        return units
-    budget = model.max_segment_tokens
-    for (unit, text), ids in zip(todo, model.encode([t for _, t in todo])):
-        if len(ids) <= budget:
-            unit.segments = [Segment(text, tuple(ids))]
-            continue
-        pieces = [text[p.start : p.end] for p in split_to_budget(
-            text, Span(0, len(text)), lambda s: len(model.encode([s])[0]), budget)]
-        unit.segments = [Segment(p, tuple(i)) for p, i in zip(pieces, model.encode(pieces))]
+        masked = glossary.mask(text, source_lang, target_lang) if glossary is not None else None
+        units.append(_Unit(original, text, [], masked))
+    todo = [u for u in units if u.segments is not None]
+    for unit, segments in zip(todo, _segments([u.masked.text if u.masked else u.text
+                                               for u in todo], model)):
+        unit.segments = segments
     return units
 
 
-def _run(units: Sequence[_Unit], model: TranslationModel) -> Iterator[SegmentOutput]:
+def _segments(texts: Sequence[str], model: TranslationModel) -> list[list[Segment]]:
+    """Each text as the segments the model reads: itself, or pieces of it that fit."""
+    if not texts:
+        return []
+    budget = model.max_segment_tokens
+    out = []
+    for text, ids in zip(texts, model.encode(list(texts))):
+        if len(ids) <= budget:
+            out.append([Segment(text, tuple(ids))])
+            continue
+        pieces = [text[p.start : p.end] for p in split_to_budget(
+            text, Span(0, len(text)), lambda s: len(model.encode([s])[0]), budget)]
+        out.append([Segment(p, tuple(i)) for p, i in zip(pieces, model.encode(pieces))])
+    return out
+
+
+def _translate(units: Sequence[_Unit], model: TranslationModel) -> None:
+    """Fill each unit's outputs: one model call for all; a second, unmasked, for the sentences
+    whose glossary placeholders the model did not give back."""
     flat = [seg for u in units for seg in (u.segments or ())]
-    return iter(model.translate(flat) if flat else [])
+    outputs = iter(model.translate(flat) if flat else [])
+    for u in units:
+        u.outputs = [next(outputs) for _ in u.segments or ()]
+    lost = [u for u in units if u.masked is not None and restore(_joined(u), u.masked) is None]
+    if not lost:
+        return
+    for u, segments in zip(lost, _segments([u.text for u in lost], model)):
+        u.segments, u.masked, u.fell_back = segments, None, True
+    flat = [seg for u in lost for seg in u.segments or ()]
+    outputs = iter(model.translate(flat))
+    for u in lost:
+        u.outputs = [next(outputs) for _ in u.segments or ()]
 
 
-def _sentence(unit: _Unit, outputs: Iterator[SegmentOutput]) -> TranslatedSentence:
+def _joined(unit: _Unit) -> str:
+    return " ".join(o.text.strip() for o in unit.outputs if o.text.strip())
+
+
+def _sentence(unit: _Unit) -> TranslatedSentence:
     if unit.segments is None:
         return TranslatedSentence(unit.original, unit.original, passthrough=True)
-    outs = [next(outputs) for _ in unit.segments]
+    outs = unit.outputs
+    translation = _joined(unit)
+    if unit.masked is not None:
+        translation = restore(translation, unit.masked) or translation
     hit = any(o.hit_max_length for o in outs)
     repeated = any(o.repeated for o in outs)
+    scores = [o.score for o in outs if o.score is not None]
     return TranslatedSentence(
         source=unit.original,
-        translation=" ".join(o.text.strip() for o in outs if o.text.strip()),
+        translation=translation,
         split=len(outs) > 1,
         pieces=len(outs),
         hit_max_length=hit,
         repeated=repeated,
         checks=decoder_flags(split=len(outs) > 1, pieces=len(outs), hit_max_length=hit,
                              repeated=repeated),
+        confidence=min(scores) if scores else None,
     )
 
 
 def _flush(window: list[_Pending], model: TranslationModel, first_index: int,
-           stats: TranslationStats) -> Iterator[TranslatedParagraph]:
-    outputs = _run([u for item in window for u in item.units], model)
+           stats: TranslationStats, checker: ArticleChecker | None
+           ) -> Iterator[TranslatedParagraph]:
+    _translate([u for item in window for u in item.units], model)
     for offset, item in enumerate(window):
-        sentences = tuple(_sentence(u, outputs) for u in item.units)
-        for s in sentences:
-            stats.add(s)
+        sentences = []
+        for u in item.units:
+            sentence = _sentence(u)
+            if checker is not None and not sentence.passthrough:
+                sentence = replace(sentence, checks=checker.sentence(
+                    u.text, sentence.translation, line=item.line.number,
+                    score=sentence.confidence, decoder=sentence.checks,
+                    glossary_fell_back=u.fell_back))
+            stats.add(sentence)
+            sentences.append(sentence)
         stats.paragraphs += 1
         index = first_index + offset
         yield TranslatedParagraph(
@@ -276,7 +356,7 @@ def _flush(window: list[_Pending], model: TranslationModel, first_index: int,
             kind="title" if is_title(item.line.text, index) else "paragraph",
             source=item.line.text,
             translation=" ".join(s.translation for s in sentences if s.translation),
-            sentences=sentences,
+            sentences=tuple(sentences),
             blank_lines_before=item.blank_before,
         )
 

@@ -139,3 +139,27 @@ def test_mt5_with_xlsum_settings_matches_generate(tmp_path_factory: pytest.TempP
     got = search(model, settings, enc["input_ids"], enc["attention_mask"], num_beams=4,
                  max_new_tokens=[20] * 6, min_new_tokens=[0] * 6, no_repeat_ngram_size=2)
     assert got == expected
+
+
+@pytest.mark.parametrize("beams", [1, 4])
+def test_scores_are_the_mean_log_probability_generate_gives(marian, beams: int) -> None:  # type: ignore[no-untyped-def]
+    from tarjama.models.beam import SearchSettings, search_scored
+
+    model, tokenizer = marian
+    enc = _inputs(tokenizer, TEXTS)
+    with torch.inference_mode():
+        out = model.generate(**enc, num_beams=beams, max_new_tokens=14, output_scores=True,
+                             return_dict_in_generate=True)
+        steps = model.compute_transition_scores(out.sequences, out.scores,
+                                                getattr(out, "beam_indices", None),
+                                                normalize_logits=beams == 1)
+    got = search_scored(model, SearchSettings.from_model(model), enc["input_ids"],
+                        enc["attention_mask"], num_beams=beams, max_new_tokens=[14] * len(TEXTS),
+                        min_new_tokens=[0] * len(TEXTS))
+    eos = model.generation_config.eos_token_id
+    for (tokens, score), row, logp in zip(got, out.sequences.tolist(), steps.tolist()):
+        row = row[1:]
+        n = row.index(eos) + 1 if eos in row else len(row)
+        assert tokens == row[:n]
+        assert score == pytest.approx(sum(logp[:n]) / n, abs=1e-4)
+        assert score < 0
