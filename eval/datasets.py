@@ -49,7 +49,7 @@ from types import MappingProxyType
 from typing import Any, Callable, Iterable, Mapping, Optional, Sequence
 
 from tarjama.errors import DataError, InputError
-from tarjama.eval.records import read_records, record_field
+from tarjama.eval.records import json_objects, read_records, record_field
 from tarjama.inputs import check_same_length, decode_utf8, read_bytes, read_lines
 from tarjama.outputs import atomic_file, atomic_write_text
 
@@ -384,15 +384,11 @@ _XLSUM_NOTE = ("mT5-base fine-tuned on all 45 languages; the official multilingu
                "plain mean tarjama reports")
 
 
-def _record_path(files: Mapping[str, Path], f: DataFile) -> Path:
-    return files[f.path]
-
-
 def _summary_records(files: Mapping[str, Path], f: DataFile, source: str, summary: str,
                      ids: Optional[str]) -> list[Segment]:
     """Records -> one segment per article: the article text as source, the reference summary as
     the only reference. ``ids``: the id field (None: CrossSum's source_url, numbered if repeated)."""
-    path = _record_path(files, f)
+    path = files[f.path]
     member = f.member if path.name.endswith((".tar.bz2", ".tar.gz", ".tar")) else None
     segments: list[Segment] = []
     seen: dict[str, int] = {}
@@ -407,6 +403,16 @@ def _summary_records(files: Mapping[str, Path], f: DataFile, source: str, summar
         seen[seg_id] = n
         segments.append(Segment(id=seg_id, source=text, refs=(ref,)))
     return segments
+
+
+def _xlsum_spec(name: str, lang: str, f: DataFile, records: int, description: str,
+                published: Mapping[str, float]) -> DatasetSpec:
+    return DatasetSpec(
+        name, "summarize", lang, lang, description, "CC BY-NC-SA 4.0 (non-commercial research)",
+        (f,), lambda files: _summary_records(files, f, "text", "summary", "id"),
+        level="document", records=records, homepage="https://github.com/csebuetnlp/xl-sum",
+        published=(PublishedScore("mT5 multilingual XL-Sum (csebuetnlp/mT5_multilingual_XLSum)",
+                                  published, _XLSUM_SOURCE, "xlsum", _XLSUM_NOTE),))
 
 
 _SPECS: tuple[DatasetSpec, ...] = (
@@ -445,26 +451,13 @@ _SPECS: tuple[DatasetSpec, ...] = (
         "NTREX-128 English: document body -> its headline (first line); 123 documents",
         "CC BY-SA 4.0", (NTREX_EN, NTREX_DOCS), lambda f: _headlines(f, NTREX_EN),
         level="document"),
-    DatasetSpec(
-        "xlsum-ar-test", "summarize", "ar", "ar",
-        "XL-Sum v2.0 Arabic test: BBC Arabic articles with their professionally written "
-        "one-sentence summaries; 4,689 articles", "CC BY-NC-SA 4.0 (non-commercial research)",
-        (XLSUM_AR,), lambda f: _summary_records(f, XLSUM_AR, "text", "summary", "id"),
-        level="document", records=4689, homepage="https://github.com/csebuetnlp/xl-sum",
-        published=(PublishedScore(
-            "mT5 multilingual XL-Sum (csebuetnlp/mT5_multilingual_XLSum)",
-            {"ROUGE-1": 34.9107, "ROUGE-2": 14.7937, "ROUGE-L": 29.1623}, _XLSUM_SOURCE, "xlsum",
-            _XLSUM_NOTE),)),
-    DatasetSpec(
-        "xlsum-en-test", "summarize", "en", "en",
-        "XL-Sum v2.0 English test: BBC News articles with their one-sentence summaries; "
-        "11,535 articles", "CC BY-NC-SA 4.0 (non-commercial research)",
-        (XLSUM_EN,), lambda f: _summary_records(f, XLSUM_EN, "text", "summary", "id"),
-        level="document", records=11535, homepage="https://github.com/csebuetnlp/xl-sum",
-        published=(PublishedScore(
-            "mT5 multilingual XL-Sum (csebuetnlp/mT5_multilingual_XLSum)",
-            {"ROUGE-1": 37.601, "ROUGE-2": 15.1536, "ROUGE-L": 29.8817}, _XLSUM_SOURCE, "xlsum",
-            _XLSUM_NOTE),)),
+    _xlsum_spec("xlsum-ar-test", "ar", XLSUM_AR, 4689,
+                "XL-Sum v2.0 Arabic test: BBC Arabic articles with their professionally written "
+                "one-sentence summaries; 4,689 articles",
+                {"ROUGE-1": 34.9107, "ROUGE-2": 14.7937, "ROUGE-L": 29.1623}),
+    _xlsum_spec("xlsum-en-test", "en", XLSUM_EN, 11535,
+                "XL-Sum v2.0 English test: BBC News articles with their one-sentence summaries; "
+                "11,535 articles", {"ROUGE-1": 37.601, "ROUGE-2": 15.1536, "ROUGE-L": 29.8817}),
     DatasetSpec(
         "crosssum-ar-en-test", "summarize", "ar", "en",
         "CrossSum v1.0 Arabic -> English test: BBC Arabic articles with the English summary of "
@@ -738,18 +731,7 @@ def _str_field(rec: Mapping[str, Any], key: str, where: str, *, required: bool) 
 
 
 def _records(text: str, path: Path) -> Iterable[tuple[int, dict[str, Any]]]:
-    for lineno, line in enumerate(text.split("\n"), 1):
-        if not line.strip():
-            continue
-        try:
-            rec = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise DataError(f"{path} line {lineno}: invalid JSON ({exc.msg} at column "
-                            f"{exc.colno})") from None
-        if not isinstance(rec, dict):
-            raise DataError(f"{path} line {lineno}: expected a JSON object, got "
-                            f"{type(rec).__name__}")
-        yield lineno, rec
+    return json_objects(text, str(path))
 
 
 def load_jsonl(path: Path, *, name: Optional[str] = None, task: Optional[str] = None,

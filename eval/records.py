@@ -13,19 +13,19 @@ from __future__ import annotations
 import json
 import tarfile
 from pathlib import Path
-from typing import Any, Mapping, Optional
+from typing import Any, Iterator, Mapping, Optional
 
 from tarjama.errors import DataError
 from tarjama.inputs import decode_utf8, read_bytes
 
-__all__ = ["read_records", "record_field"]
+__all__ = ["json_objects", "read_records", "record_field"]
 
 _ARCHIVES = (".tar.bz2", ".tar.gz", ".tgz", ".tar")
 
 
-def _jsonl(data: bytes, where: str) -> list[dict[str, Any]]:
-    text = decode_utf8(data, name=where)
-    out = []
+def json_objects(text: str, where: str) -> Iterator[tuple[int, dict[str, Any]]]:
+    """(line number, object) for each non-blank line of JSON Lines text; anything else is a
+    DataError naming ``where`` and the line."""
     for lineno, line in enumerate(text.split("\n"), 1):
         if not line.strip():
             continue
@@ -37,8 +37,11 @@ def _jsonl(data: bytes, where: str) -> list[dict[str, Any]]:
         if not isinstance(rec, dict):
             raise DataError(f"{where} line {lineno}: expected a JSON object, got "
                             f"{type(rec).__name__}")
-        out.append(rec)
-    return out
+        yield lineno, rec
+
+
+def _jsonl(data: bytes, where: str) -> list[dict[str, Any]]:
+    return [rec for _, rec in json_objects(decode_utf8(data, name=where), where)]
 
 
 def _member(path: Path, member: str) -> bytes:
