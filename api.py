@@ -377,15 +377,17 @@ def score(hyps: Sequence[str], refs: Sequence[str] | Sequence[Sequence[str]], *,
           metrics: str | Sequence[str] = ("bleu", "chrf", "chrf++", "ter"),
           lang: str | None = None, bootstrap: int = 1000, seed: int = 12345,
           sources: Sequence[str] | None = None, doc_ids: Sequence[str] | None = None,
-          rouge_stem: bool | None = None) -> Any:
+          rouge_stem: bool | None = None, rouge_protocol: str | None = None) -> Any:
     """Score hypotheses against references, as `tarjama eval score` does (an
     eval.scoring.ScoreReport: corpus scores with signatures and bootstrap CIs, per-segment and
-    per-document scores). ``refs`` is one reference per hypothesis, or several lists of them."""
+    per-document scores). ``refs`` is one reference per hypothesis, or several lists of them.
+    ROUGE scores under ``rouge_protocol``: tarjama (default), xlsum or rouge-score."""
     from tarjama.eval.scoring import score_texts
 
     streams = [list(refs)] if refs and isinstance(refs[0], str) else [list(r) for r in refs]
     return score_texts(list(hyps), streams, metrics=metrics, lang=lang, n_bootstrap=bootstrap,
-                       seed=seed, sources=sources, doc_ids=doc_ids, rouge_stem=rouge_stem)
+                       seed=seed, sources=sources, doc_ids=doc_ids, rouge_stem=rouge_stem,
+                       rouge_protocol=rouge_protocol)
 
 
 # --- digests ---------------------------------------------------------------------------------
@@ -500,14 +502,17 @@ def evaluate(output: Path, *, task: str = "translate", dataset: str | None = Non
              threads: int | None = None, allow_pickle: bool = False, offline: bool = False,
              bootstrap: int = 1000, method: str = "auto", strategy: str | None = None,
              sentences: int | None = None, mt_model: str | None = None,
-             mt_revision: str | None = None) -> Any:
+             mt_revision: str | None = None, rouge_protocol: str | None = None,
+             rouge_stem: bool | None = None) -> Any:
     """Run a model over a benchmark into the results folder `output`, then score it, as
     `tarjama eval run` does (an eval.run.RunResult). A rerun with the same settings reuses
-    finished outputs; a different configuration on the same folder is refused."""
+    finished outputs; a different configuration on the same folder is refused. `limit` takes a
+    fixed seeded sample (documents at document level), recorded in the provenance.
+    `method="oracle"` (summarize) is the greedy extractive oracle under `rouge_protocol`."""
     from tarjama.errors import UsageError
     from tarjama.eval.datasets import load_dataset, load_plain
     from tarjama.eval.run import run_benchmark
-    from tarjama.eval.systems import SummarizationSystem, TranslationSystem
+    from tarjama.eval.systems import OracleSystem, SummarizationSystem, TranslationSystem
 
     if task not in ("translate", "summarize"):
         raise UsageError(f"--task {task!r}: use translate or summarize")
@@ -520,14 +525,19 @@ def evaluate(output: Path, *, task: str = "translate", dataset: str | None = Non
         data = load_plain(src, list(ref), source_lang=source_lang, target_lang=target_lang,
                           task=task)
     if limit is not None:
-        data = data.head(limit, unit="documents" if level == "document" or data.level == "document"
-                         else "segments")
+        data = data.sample(limit, unit="documents" if level == "document" or data.level == "document"
+                           else "segments")
     langs = (data.source_lang if data.source_lang not in ("", "und") else source_lang,
              data.target_lang if data.target_lang not in ("", "und") else target_lang)
     common = dict(device=device, dtype=dtype, threads=threads, allow_pickle=allow_pickle,
                   offline=offline)
     system: Any
-    if task == "summarize":
+    if task == "summarize" and method == "oracle":
+        if strategy or model or mt_model:
+            raise UsageError("--method oracle uses no model and no --strategy")
+        system = OracleSystem(langs[0], SummaryLength(sentences=sentences), protocol=rouge_protocol,
+                              stem=rouge_stem, target_lang=langs[1])
+    elif task == "summarize":
         summarizer = Summarizer(source_lang=langs[0], target_lang=langs[1], method=method,
                                 strategy=strategy, sentences=sentences, model=model,
                                 mt_model=mt_model, revision=revision, mt_revision=mt_revision,
@@ -543,7 +553,8 @@ def evaluate(output: Path, *, task: str = "translate", dataset: str | None = Non
                                 quantize=quantize, backend=backend, **common)
         system = TranslationSystem(translator.model, langs[0])
     return run_benchmark(data, system, Path(output), level=level, task=task, metrics=metrics,
-                         n_bootstrap=bootstrap)
+                         n_bootstrap=bootstrap, rouge_protocol=rouge_protocol,
+                         rouge_stem=rouge_stem)
 
 
 # --- checks of any system's output -----------------------------------------------------------

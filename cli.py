@@ -332,6 +332,9 @@ def models_info(
     typer.echo(json.dumps(model_info(name, revision=revision), ensure_ascii=False, indent=1))
 
 
+RougeProtocolOpt = typer.Option("tarjama", "--rouge-protocol", help="How ROUGE tokenizes: tarjama (Unicode letters/digits, Arabic normalized on both sides), xlsum (the official XL-Sum/CrossSum scorer, exactly; stemmed, needs NLTK's stopwords) or rouge-score (Google's; English only). Named in the signature.")
+
+
 @eval_app.command("score")
 @handled
 def eval_score(
@@ -343,14 +346,16 @@ def eval_score(
     doc_ids: Optional[Path] = typer.Option(None, "--doc-ids", help="One document id a line: adds per-document scores."),
     bootstrap: int = typer.Option(1000, "--bootstrap", min=0, help="Bootstrap resamples for 95% confidence intervals (0: none)."),
     seed: int = typer.Option(12345, "--seed", help="Bootstrap seed (part of the signature)."),
-    rouge_stem: Optional[bool] = typer.Option(None, "--rouge-stem/--no-rouge-stem", help="Stem before ROUGE (default: on for English, as rouge-score; off for Arabic)."),
+    rouge_stem: Optional[bool] = typer.Option(None, "--rouge-stem/--no-rouge-stem", help="Stem before ROUGE (default: on for English, as rouge-score, and under xlsum; off for Arabic under tarjama)."),
+    rouge_protocol: str = RougeProtocolOpt,
     json_out: Optional[Path] = typer.Option(None, "--json", help="Also write scores, signatures and per-segment/per-document scores here."),
 ) -> None:
     """Score a hypothesis file against references (sacrebleu-exact BLEU/chrF/TER, Arabic-aware ROUGE)."""
     from tarjama.eval.scoring import score_files
 
     report = score_files(hyp, ref, metrics=metrics, lang=lang, n_bootstrap=bootstrap, seed=seed,
-                         doc_ids=doc_ids, src=src, rouge_stem=rouge_stem)
+                         doc_ids=doc_ids, src=src, rouge_stem=rouge_stem,
+                         rouge_protocol=rouge_protocol)
     for score in report.scores:
         typer.echo(score.format(4))
     for warning in report.warnings:
@@ -362,23 +367,35 @@ def eval_score(
 @eval_app.command("compare")
 @handled
 def eval_compare(
-    systems: list[Path] = typer.Argument(..., help="System output files; the first is the baseline."),
-    ref: list[Path] = typer.Option(..., "--ref", help="Reference file; repeat for several references."),
-    metrics: str = typer.Option("bleu,chrf", "--metrics", help="Comma-separated metric names."),
+    systems: list[Path] = typer.Argument(..., help="System output files, or results folders of `eval run` (re-scored from their outputs); the first is the baseline."),
+    ref: Optional[list[Path]] = typer.Option(None, "--ref", help="Reference file; repeat for several references (not with results folders)."),
+    metrics: Optional[str] = typer.Option(None, "--metrics", help="Comma-separated metric names (default: bleu,chrf; for results folders, the metrics they share)."),
     method: str = typer.Option("bs", "--method", help="bs: paired bootstrap; ar: approximate randomization."),
     samples: Optional[int] = typer.Option(None, "--samples", help="Resamples / trials (default: sacrebleu's)."),
     lang: Optional[str] = typer.Option(None, "--lang", help="Language of the outputs (for ROUGE)."),
     seed: int = typer.Option(12345, "--seed"),
+    rouge_protocol: Optional[str] = typer.Option(None, "--rouge-protocol", help="tarjama, xlsum or rouge-score (default tarjama; results folders scored under different protocols are refused unless this re-scores them all)."),
+    rouge_stem: Optional[bool] = typer.Option(None, "--rouge-stem/--no-rouge-stem"),
     json_out: Optional[Path] = typer.Option(None, "--json", help="Also write the comparison here."),
 ) -> None:
     """Paired significance of each system against the first, with p-values."""
     from rich.console import Console
-    from tarjama.eval.report import comparison_table
+    from tarjama.errors import UsageError
+    from tarjama.eval.report import compare_runs, comparison_table
     from tarjama.eval.scoring import compare_files
     from tarjama.outputs import write_json
 
-    cmp = compare_files(ref, systems, metrics=metrics, lang=lang, method=method,
-                        n_samples=samples, seed=seed)
+    if all((p / "run.json").is_file() for p in systems):
+        if ref:
+            raise UsageError("results folders carry their references; drop --ref")
+        cmp = compare_runs(systems, metrics=metrics, method=method, n_samples=samples, seed=seed,
+                           rouge_protocol=rouge_protocol, rouge_stem=rouge_stem)
+    else:
+        if not ref:
+            raise UsageError("give --ref with system output files (or compare results folders)")
+        cmp = compare_files(ref, systems, metrics=metrics or "bleu,chrf", lang=lang,
+                            method=method, n_samples=samples, seed=seed, rouge_stem=rouge_stem,
+                            rouge_protocol=rouge_protocol)
     Console().print(comparison_table(cmp, width=2))
     if json_out is not None:
         write_json(json_out, cmp.to_dict())
@@ -394,7 +411,7 @@ def eval_run(
     ref: Optional[list[Path]] = typer.Option(None, "--ref", help="Plain reference file(s), with --src."),
     data_dir: Optional[Path] = typer.Option(None, "--data-dir", envvar="TARJAMA_DATA_DIR", help="Local copy of the registry data sets (no download)."),
     level: Optional[str] = typer.Option(None, "--level", help="sentence or document (default: the dataset's unit)."),
-    limit: Optional[int] = typer.Option(None, "--limit", min=1, help="Only the first N segments (or documents at document level)."),
+    limit: Optional[int] = typer.Option(None, "--limit", min=1, help="A fixed seeded sample of N segments (documents at document level), in data order; recorded in the provenance."),
     metrics: Optional[str] = typer.Option(None, "--metrics", help="Default: bleu,chrf,chrf++,ter (translate); rouge (summarize)."),
     source_lang: str = typer.Option("ar", "--from"),
     target_lang: str = typer.Option("en", "--to"),
@@ -410,11 +427,13 @@ def eval_run(
     allow_pickle: bool = PickleOpt,
     offline: bool = OfflineOpt,
     bootstrap: int = typer.Option(1000, "--bootstrap", min=0),
-    method: str = typer.Option("auto", "--method", help="summarize: extractive, lead or abstractive (auto: as `tarjama summarize`)."),
+    method: str = typer.Option("auto", "--method", help="summarize: extractive (LexRank), lead, abstractive, or oracle (the greedy extractive upper bound against the reference, under --rouge-protocol); auto: as `tarjama summarize`."),
     strategy: Optional[str] = typer.Option(None, "--strategy", help="summarize across languages: summarize-then-translate, translate-then-summarize or extractive-then-translate."),
     sentences: Optional[int] = typer.Option(None, "--sentences", "-n", min=1, help="summarize: extractive/lead length in sentences (default 3)."),
     mt_model: Optional[str] = typer.Option(None, "--mt-model", help="summarize: translation model of a cross-lingual strategy (--model is then the summarizer)."),
     mt_revision: Optional[str] = typer.Option(None, "--mt-revision"),
+    rouge_protocol: str = RougeProtocolOpt,
+    rouge_stem: Optional[bool] = typer.Option(None, "--rouge-stem/--no-rouge-stem", help="Stem before ROUGE (default: the protocol's)."),
 ) -> None:
     """Run a model over a benchmark, then score it; outputs, scores and provenance go to -o."""
     from rich.console import Console
@@ -428,7 +447,8 @@ def eval_run(
         batch_tokens=batch_tokens, quantize=quantize, backend=backend, device=device,
         dtype=dtype, threads=threads, allow_pickle=allow_pickle, offline=offline,
         bootstrap=bootstrap, method=method, strategy=strategy, sentences=sentences,
-        mt_model=mt_model, mt_revision=mt_revision,
+        mt_model=mt_model, mt_revision=mt_revision, rouge_protocol=rouge_protocol,
+        rouge_stem=rouge_stem,
     )
     title = f"{result.provenance['dataset']['name']} - {result.provenance['system']['name']}"
     Console(stderr=False).print(scores_table(result.report, title=title))
@@ -442,12 +462,9 @@ def eval_datasets(
     fmt: OutputFormat = typer.Option(OutputFormat.text, "--format", "-f"),
 ) -> None:
     """The registry's evaluation sets: task, languages, licence and official source."""
-    from tarjama.eval.datasets import REGISTRY
+    from tarjama.eval.datasets import registry_rows
 
-    rows = [{"name": s.name, "task": s.task, "source_lang": s.source_lang,
-             "target_lang": s.target_lang, "level": s.level, "license": s.license,
-             "description": s.description, "files": [f.url for f in s.files]}
-            for s in REGISTRY.values()]
+    rows = registry_rows()
     if fmt is OutputFormat.json:
         typer.echo(json.dumps(rows, ensure_ascii=False, indent=1))
         return

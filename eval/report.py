@@ -22,8 +22,8 @@ from typing import Any, Mapping, Optional, Sequence
 
 from rich.table import Table
 from tarjama.errors import DataError, InputError
-from tarjama.eval.datasets import load_jsonl
-from tarjama.eval.metrics import build_metrics
+from tarjama.eval.datasets import PublishedScore, load_jsonl
+from tarjama.eval.metrics import ROUGE_VARIANTS, build_metrics, parse_metric_names
 from tarjama.eval.metrics.base import Score
 from tarjama.eval.run import read_outputs
 from tarjama.eval.scoring import ScoreReport
@@ -116,6 +116,36 @@ class RunRecord:
         return str(self.provenance.get("dataset", {}).get("target_lang", "und"))
 
 
+def rouge_settings(r: RunRecord) -> Optional[str]:
+    """How a run's ROUGE was computed: its signature less the bootstrap part (None: no ROUGE).
+    Two runs are comparable on ROUGE only when these are equal."""
+    for s in r.report.scores:
+        if s.key in ROUGE_VARIANTS:
+            return "|".join(p for p in s.signature.split("|")
+                            if p.split(":", 1)[0] not in ("bs", "seed", "ar"))
+    return None
+
+
+def system_label(r: RunRecord) -> str:
+    """What ran, as a summarization paper's table names it: LEAD-3, LexRank-3, ORACLE-3, or the
+    model (with its cross-lingual strategy); a translation run's model."""
+    sysprov = r.provenance.get("system", {})
+    method = sysprov.get("method")
+    sentences = (sysprov.get("length") or {}).get("sentences")
+    n = f"-{sentences}" if sentences else ""
+    names = {"lead": "LEAD", "extractive": "LexRank", "oracle": "ORACLE"}
+    if method in names:
+        label = names[method] + n
+    else:
+        models = sysprov.get("models") or {}
+        model = models.get("summarizer") or sysprov.get("model") or models.get("translator")
+        if isinstance(model, Mapping):
+            model = model.get("hub_id") or model.get("name") or model.get("path")
+        label = str(model or sysprov.get("name") or "?")
+    strategy = sysprov.get("strategy")
+    return f"{label} ({strategy})" if strategy else label
+
+
 def _is_run(path: Path) -> bool:
     return (path / "run.json").is_file()
 
@@ -202,10 +232,13 @@ def runs_table(runs: Sequence[RunRecord], *, width: int = 1) -> Table:
 def significance_between_runs(runs: Sequence[RunRecord], *, n_samples: int = 1000,
                               seed: int = DEFAULT_SEED) -> list[Comparison]:
     """Paired bootstrap of every run against the first run on the same data (same dataset
-    checksum and level), for the metrics they share."""
-    groups: dict[tuple[str, str], list[RunRecord]] = {}
+    checksum and level) scored the same way (same ROUGE protocol and settings), for the
+    metrics they share. Runs under different ROUGE protocols are never tested against each
+    other."""
+    groups: dict[tuple[str, str, str], list[RunRecord]] = {}
     for r in runs:
-        key = (str(r.identity.get("dataset", {}).get("checksum")), str(r.identity.get("level")))
+        key = (str(r.identity.get("dataset", {}).get("checksum")), str(r.identity.get("level")),
+               str(rouge_settings(r)))
         groups.setdefault(key, []).append(r)
     out = []
     for members in groups.values():
@@ -216,13 +249,70 @@ def significance_between_runs(runs: Sequence[RunRecord], *, n_samples: int = 100
         if not keys:
             continue
         scoring = members[0].provenance.get("scoring", {})
-        metrics = build_metrics(keys, lang=members[0].report.lang,
-                                rouge_stem=scoring.get("rouge_stem"))
+        try:
+            metrics = build_metrics(keys, lang=members[0].report.lang,
+                                    rouge_stem=scoring.get("rouge_stem"),
+                                    rouge_protocol=members[0].report.rouge_protocol)
+        except DataError as exc:
+            # The scores are in the folders already; only re-scoring for the test failed
+            # (e.g. xlsum stemming without NLTK's stopwords): say so, report the rest.
+            log.warning("no significance test for %s: %s", ", ".join(m.name for m in members),
+                        exc.message)
+            continue
         named = [(m.name, list(m.hypotheses)) for m in members]
         refs = [list(s) for s in members[0].references]
         out.append(compare_systems(named, refs, metrics, method="bs", n_samples=n_samples,
                                    seed=seed))
     return out
+
+
+def compare_runs(paths: Sequence[Path], *, metrics: Optional[str | Sequence[str]] = None,
+                 method: str = "bs", n_samples: Optional[int] = None, n_bootstrap: int = 1000,
+                 seed: int = DEFAULT_SEED, rouge_protocol: Optional[str] = None,
+                 rouge_stem: Optional[bool] = None) -> Comparison:
+    """``tarjama eval compare RUN_DIR...``: paired significance of each results folder against
+    the first, re-scored from their outputs.
+
+    The runs must be on the same data. ROUGE under different protocols (or other ROUGE
+    settings) is refused unless ``rouge_protocol`` is given, which re-scores them all under it.
+    """
+    runs = [load_run(Path(p)) for p in paths]
+    if len(runs) < 2:
+        raise InputError(f"compare needs at least two results folders (got {len(runs)}); the "
+                         "first is the baseline")
+    names = [r.name for r in runs]
+    if len(set(names)) != len(names):
+        names = [f"{r.path.parent.name}/{r.name}" for r in runs]
+    data = {(str(r.identity.get("dataset", {}).get("checksum")), str(r.identity.get("level")))
+            for r in runs}
+    if len(data) > 1:
+        raise DataError("the runs are not on the same data (dataset checksum and level differ: "
+                        + ", ".join(f"{n}: {r.identity.get('dataset', {}).get('name')} "
+                                    f"{r.identity.get('level')}" for n, r in zip(names, runs))
+                        + ")")
+    if metrics is None:
+        keys = [s.key for s in runs[0].report.scores
+                if all(any(t.key == s.key for t in r.report.scores) for r in runs)]
+    else:
+        keys = list(parse_metric_names(metrics))
+    if not keys:
+        raise DataError("the runs share no metric; pass --metrics")
+    scoring = runs[0].provenance.get("scoring", {})
+    if any(k in ROUGE_VARIANTS for k in keys) and rouge_protocol is None:
+        settings = {n: rouge_settings(r) for n, r in zip(names, runs)}
+        if len(set(settings.values())) > 1:
+            protos = ", ".join(f"{n}: {r.report.rouge_protocol}" for n, r in zip(names, runs))
+            raise DataError(f"the runs' ROUGE was scored differently ({protos}; signatures "
+                            "differ); ROUGE under different protocols is not comparable: pass "
+                            "--rouge-protocol NAME to re-score all of them under one")
+        rouge_protocol = runs[0].report.rouge_protocol
+        rouge_stem = scoring.get("rouge_stem") if rouge_stem is None else rouge_stem
+    metric_objs = build_metrics(keys, lang=runs[0].report.lang, rouge_stem=rouge_stem,
+                                rouge_protocol=rouge_protocol)
+    refs = [list(s) for s in runs[0].references]
+    return compare_systems([(n, list(r.hypotheses)) for n, r in zip(names, runs)], refs,
+                           metric_objs, method=method, n_samples=n_samples,
+                           n_bootstrap=n_bootstrap, seed=seed)
 
 
 # --------------------------------------------------------------------------- plots
@@ -335,6 +425,61 @@ def _run_facts(r: RunRecord) -> dict[str, str]:
     }
 
 
+@dataclass(frozen=True)
+class PublishedRow:
+    """One row of "this run vs published": a run of a registry set, or a figure quoted for it."""
+
+    system: str
+    protocol: str
+    scores: Mapping[str, float]
+    source: str  # "this run (folder)" or the publication
+    note: str = ""
+    measured: bool = False
+
+
+def published_tables(runs: Sequence[RunRecord]) -> list[tuple[str, list[PublishedRow], list[str]]]:
+    """Per registry set that carries published figures: the runs on it beside those figures
+    (rows), and notes saying where the two are not comparable (another protocol, a sample)."""
+    by_set: dict[str, list[RunRecord]] = {}
+    published: dict[str, list[PublishedScore]] = {}
+    for r in runs:
+        ds = r.provenance.get("dataset", {})
+        quoted = ds.get("published") or []
+        if not quoted:
+            continue
+        base = str(ds.get("name", "?")).split("[", 1)[0]
+        by_set.setdefault(base, []).append(r)
+        published.setdefault(base, [PublishedScore.from_dict(q) for q in quoted])
+    out = []
+    for name, members in by_set.items():
+        rows, notes = [], []
+        for r in members:
+            proto = r.report.rouge_protocol or "–"
+            rows.append(PublishedRow(system_label(r), proto,
+                                     {s.name: s.score for s in r.report.scores},
+                                     f"this run ({r.name})", measured=True))
+            subset = r.provenance.get("dataset", {}).get("subset")
+            if subset:
+                notes.append(f"{r.name} scored a {subset.get('method')} of {subset.get('n')} of "
+                             f"{subset.get('of')} {subset.get('unit')}; the published figures "
+                             "are on the whole test set")
+            for p in published[name]:
+                if p.protocol != proto:
+                    notes.append(f"{r.name} was scored under ROUGE protocol {proto}, "
+                                 f"{p.system} under {p.protocol}: not comparable; re-run it with "
+                                 f"--rouge-protocol {p.protocol} (finished outputs are reused)")
+        for p in published[name]:
+            rows.append(PublishedRow(p.system, p.protocol, p.scores, p.source, p.note))
+        out.append((name, rows, list(dict.fromkeys(notes))))
+    return out
+
+
+def _published_metrics(rows: Sequence[PublishedRow]) -> list[str]:
+    quoted = [m for row in rows if not row.measured for m in row.scores]
+    order = ["ROUGE-1", "ROUGE-2", "ROUGE-L", "ROUGE-Lsum"]
+    return [m for m in order if m in quoted] + sorted(set(quoted) - set(order))
+
+
 def render_markdown(runs: Sequence[RunRecord], comparisons: Sequence[Comparison] = (),
                     *, width: int = 1) -> str:
     names = _metric_names(runs)
@@ -342,7 +487,10 @@ def render_markdown(runs: Sequence[RunRecord], comparisons: Sequence[Comparison]
              f"{len(runs)} run(s); scores with 95% bootstrap confidence intervals.", "",
              "## Scores", "",
              "| Metric | " + " | ".join(_md_cell(r.name) for r in runs) + " |",
-             "|---|" + "---:|" * len(runs)]
+             "|---|" + "---:|" * len(runs),
+             "| System | " + " | ".join(_md_cell(system_label(r)) for r in runs) + " |",
+             "| ROUGE protocol | " + " | ".join(_md_cell(r.report.rouge_protocol or "–")
+                                               for r in runs) + " |"]
     for n in names:
         cells = []
         for r in runs:
@@ -361,6 +509,18 @@ def render_markdown(runs: Sequence[RunRecord], comparisons: Sequence[Comparison]
                 continue
             lines.append(f"| {_md_cell(res.system)} | {_md_cell(res.metric)} | "
                          f"{_fmt(res.score, width)} | {res.delta:+.{width}f} | {res.p_value:.4f} |")
+    for name, rows, notes in published_tables(runs):
+        metrics = _published_metrics(rows)
+        lines += ["", f"## This run vs published: {_md_cell(name)}", "",
+                  "Published figures are quoted from their sources, not measured here.", "",
+                  "| System | ROUGE protocol | " + " | ".join(metrics) + " | Source |",
+                  "|---|---|" + "---:|" * len(metrics) + "---|"]
+        for row in rows:
+            cells = [_fmt(row.scores[m], 2) if m in row.scores else "–" for m in metrics]
+            src = row.source + (f" ({row.note})" if row.note else "")
+            lines.append(f"| {_md_cell(row.system)} | {_md_cell(row.protocol)} | "
+                         + " | ".join(cells) + f" | {_md_cell(src)} |")
+        lines += [""] + [f"- {_md_cell(n)}" for n in notes] if notes else []
     facts = [_run_facts(r) for r in runs]
     keys = list(facts[0]) if facts else []
     lines += ["", "## Runs", "", "| " + " | ".join(keys) + " |", "|" + "---|" * len(keys)]
@@ -406,7 +566,11 @@ def render_html(runs: Sequence[RunRecord], comparisons: Sequence[Comparison] = (
              f"<p>{len(runs)} run(s), generated {e(_dt.date.today().isoformat())}. Scores with "
              "95% bootstrap confidence intervals; ↑ higher is better, ↓ lower is better.</p>",
              "<h2>Scores</h2>", "<table>", "<tr><th>Metric</th>"
-             + "".join(f'<th dir="auto">{e(r.name)}</th>' for r in runs) + "</tr>"]
+             + "".join(f'<th dir="auto">{e(r.name)}</th>' for r in runs) + "</tr>",
+             "<tr><th>System</th>"
+             + "".join(f'<td dir="auto">{e(system_label(r))}</td>' for r in runs) + "</tr>",
+             "<tr><th>ROUGE protocol</th>"
+             + "".join(f"<td>{e(r.report.rouge_protocol or '–')}</td>" for r in runs) + "</tr>"]
     for n in names:
         present = [(r, r.report.get(n)) for r in runs if any(s.name == n for s in r.report.scores)]
         hib = present[0][1].higher_is_better if present else True
@@ -440,6 +604,22 @@ def render_html(runs: Sequence[RunRecord], comparisons: Sequence[Comparison] = (
                          f'<td class="num">{res.delta:+.{width}f}</td>'
                          f'<td class="num">{res.p_value:.4f}{star}</td></tr>')
         parts.append("</table>")
+
+    for name, rows, notes in published_tables(runs):
+        metrics = _published_metrics(rows)
+        parts += [f"<h2>This run vs published: {e(name)}</h2>",
+                  "<p>Published figures are quoted from their sources, not measured here.</p>",
+                  "<table><tr><th>System</th><th>ROUGE protocol</th>"
+                  + "".join(f"<th>{e(m)}</th>" for m in metrics) + "<th>Source</th></tr>"]
+        for row in rows:
+            cells = "".join(f'<td class="num">{_fmt(row.scores[m], 2)}</td>' if m in row.scores
+                            else '<td class="num">–</td>' for m in metrics)
+            src = row.source + (f" ({row.note})" if row.note else "")
+            style = ' style="font-weight:bold"' if row.measured else ""
+            parts.append(f'<tr{style}><td dir="auto">{e(row.system)}</td><td>{e(row.protocol)}'
+                         f"</td>{cells}<td>{e(src)}</td></tr>")
+        parts.append("</table>")
+        parts += [f'<p class="note">{e(n)}</p>' for n in notes]
 
     facts = [_run_facts(r) for r in runs]
     if facts:

@@ -43,6 +43,7 @@ from tarjama.eval.datasets import Dataset
 from tarjama.eval.metrics import (
     DEFAULT_SUMMARY_METRICS,
     DEFAULT_TRANSLATION_METRICS,
+    check_protocol,
     parse_metric_names,
 )
 from tarjama.eval.scoring import ScoreReport, score_texts
@@ -64,7 +65,8 @@ __all__ = ["RUN_FORMAT", "RunResult", "System", "library_versions", "read_output
 
 RUN_FORMAT = "tarjama-eval-run/1"
 LEVELS = ("sentence", "document")
-_LIBRARIES = ("sacrebleu", "rouge-score", "snowballstemmer", "nltk", "numpy", "regex", "torch",
+_LIBRARIES = ("sacrebleu", "rouge-score", "snowballstemmer", "nltk", "pyonmttok", "numpy", "regex",
+              "torch",
               "transformers", "tokenizers", "sentencepiece", "safetensors")
 
 
@@ -214,6 +216,7 @@ def run_benchmark(dataset: Dataset, system: System, out_dir: Path,
                   n_bootstrap: int = 1000,
                   seed: int = DEFAULT_SEED,
                   rouge_stem: Optional[bool] = None,
+                  rouge_protocol: Optional[str] = None,
                   progress: Optional[Callable[[int, int], None]] = None) -> RunResult:
     """Run ``system`` over ``dataset`` into ``out_dir``, score it and record provenance.
 
@@ -222,7 +225,9 @@ def run_benchmark(dataset: Dataset, system: System, out_dir: Path,
     ``config``: the run settings (decoding options, ...); JSON-serializable, part of the
     folder's identity together with the dataset checksum, level and ``system.provenance()``.
     ``task``: when given ("translate"/"summarize"), the dataset must be of that task.
-    ``progress(done, total)`` is called after every batch.
+    ``progress(done, total)`` is called after every batch. ROUGE is scored under
+    ``rouge_protocol`` (default ``tarjama``); scores are recomputed on every call, so a rerun
+    under another protocol re-scores the finished outputs.
     """
     t_start = time.perf_counter()
     if batch_size < 1:
@@ -241,6 +246,7 @@ def run_benchmark(dataset: Dataset, system: System, out_dir: Path,
         ds = dataset
     default = DEFAULT_SUMMARY_METRICS if ds.task == "summarize" else DEFAULT_TRANSLATION_METRICS
     metric_names = parse_metric_names(metrics or default)
+    rouge_protocol = check_protocol(rouge_protocol)
     cfg = _plain_json(dict(config or {}), "config")
     sys_prov = _plain_json(dict(system.provenance()), "system provenance")
     identity = {
@@ -267,7 +273,10 @@ def run_benchmark(dataset: Dataset, system: System, out_dir: Path,
         for start in range(0, len(pending), batch_size):
             batch = pending[start:start + batch_size]
             t0 = time.perf_counter()
-            hyps = system([s.source for s in batch])
+            if getattr(system, "reads_references", False):
+                hyps = system([s.source for s in batch], [s.refs for s in batch])  # type: ignore[call-arg]
+            else:
+                hyps = system([s.source for s in batch])
             seconds = time.perf_counter() - t0
             if not isinstance(hyps, (list, tuple)) or len(hyps) != len(batch):
                 got = len(hyps) if isinstance(hyps, (list, tuple)) else type(hyps).__name__
@@ -294,7 +303,7 @@ def run_benchmark(dataset: Dataset, system: System, out_dir: Path,
     report = score_texts(hyps_all, ds.ref_streams, metrics=metric_names, lang=lang,
                          n_bootstrap=n_bootstrap, seed=seed, segment_ids=ids,
                          doc_ids=ds.doc_ids, sources=ds.sources, rouge_stem=rouge_stem,
-                         hyp_name=f"outputs of {system.name}",
+                         rouge_protocol=rouge_protocol, hyp_name=f"outputs of {system.name}",
                          ref_names=[f"references of {ds.name}"] * ds.num_refs)
     write_json(out_dir / "scores.json", report.to_dict())
 
@@ -314,7 +323,8 @@ def run_benchmark(dataset: Dataset, system: System, out_dir: Path,
         "platform": {"python": sys.version.split()[0], "platform": platform.platform(),
                      "cpus": os.cpu_count()},
         "scoring": {"metrics": list(metric_names), "lang": report.lang,
-                    "rouge_stem": rouge_stem, "n_bootstrap": n_bootstrap, "seed": seed,
+                    "rouge_protocol": report.rouge_protocol, "rouge_stem": rouge_stem,
+                    "n_bootstrap": n_bootstrap, "seed": seed,
                     "signatures": {s.name: s.signature for s in report.scores}},
         "timing": {
             "generation_seconds": gen_seconds,

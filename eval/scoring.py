@@ -16,6 +16,7 @@ from typing import Any, Mapping, Optional, Sequence
 
 from tarjama.errors import DataError, InputError
 from tarjama.eval.metrics import (
+    DEFAULT_ROUGE_PROTOCOL,
     DEFAULT_TRANSLATION_METRICS,
     ROUGE_VARIANTS,
     build_metrics,
@@ -51,6 +52,7 @@ class ScoreReport:
     lengths: Mapping[str, tuple[int, ...]] = field(default_factory=dict)  # "hyp"/"ref"/"src"
     lang: Optional[str] = None
     warnings: tuple[str, ...] = ()
+    rouge_protocol: Optional[str] = None  # set when ROUGE was scored
 
     def save(self, path: Path) -> None:
         """Write :meth:`to_dict` as JSON (what ``eval score --json`` should write)."""
@@ -87,6 +89,7 @@ class ScoreReport:
         return {
             "format": SCORES_FORMAT,
             "lang": self.lang,
+            "rouge_protocol": self.rouge_protocol,
             "scores": [s.to_dict() for s in self.scores],
             "segment_signatures": dict(self.segment_signatures),
             "segments": segments,
@@ -115,7 +118,18 @@ class ScoreReport:
             lengths={k: tuple(s[f"{k}_len"] for s in segs) for k in length_keys},
             lang=d.get("lang"),
             warnings=tuple(d.get("warnings", ())),
+            rouge_protocol=d.get("rouge_protocol") or _protocol_of(scores),
         )
+
+
+def _protocol_of(scores: Sequence[Score]) -> Optional[str]:
+    """The ROUGE protocol a score's signature names; "tarjama" for ROUGE scored before
+    protocols had names (that was its behaviour); None without ROUGE."""
+    for s in scores:
+        if s.key in ROUGE_VARIANTS:
+            parts = dict(p.split(":", 1) for p in s.signature.split("|") if ":" in p)
+            return parts.get("protocol", DEFAULT_ROUGE_PROTOCOL)
+    return None
 
 
 def resolve_lang(lang: Optional[str], refs: RefStreams,
@@ -152,13 +166,14 @@ def score_texts(hyps: Sequence[str], refs: RefStreams, *,
                 doc_ids: Optional[Sequence[str]] = None,
                 sources: Optional[Sequence[str]] = None,
                 rouge_stem: Optional[bool] = None,
-                rouge_tokenizer: Optional[str] = None,
+                rouge_protocol: Optional[str] = None,
                 hyp_name: str = "hypotheses",
                 ref_names: Optional[Sequence[str]] = None) -> ScoreReport:
     """Score ``hyps`` against one or more reference streams (``refs[k][i]``).
 
     ``n_bootstrap`` resamples (0 or 1: none) give each corpus score a seeded 95% CI; the
-    resample count and seed enter the signature, as in sacrebleu.
+    resample count and seed enter the signature, as in sacrebleu. ROUGE scores under
+    ``rouge_protocol`` (default ``tarjama``), named in its signature.
     """
     ref_names = list(ref_names or [f"reference {k + 1}" for k in range(len(refs))])
     _validate(hyps, refs, hyp_name, ref_names)
@@ -170,7 +185,7 @@ def score_texts(hyps: Sequence[str], refs: RefStreams, *,
     names = parse_metric_names(metrics)
     lang = resolve_lang(lang, refs, names)
     metric_objs = build_metrics(names, lang=lang, rouge_stem=rouge_stem,
-                                rouge_tokenizer=rouge_tokenizer)
+                                rouge_protocol=rouge_protocol)
 
     warnings: list[str] = []
     empty = [i for i, h in enumerate(hyps) if not h.strip()]
@@ -228,6 +243,7 @@ def score_texts(hyps: Sequence[str], refs: RefStreams, *,
         lengths=lengths,
         lang=lang,
         warnings=tuple(warnings),
+        rouge_protocol=_protocol_of(scores),
     )
 
 
@@ -247,7 +263,7 @@ def score_files(hyp: Path, refs: Sequence[Path], *,
                 lang: Optional[str] = None, n_bootstrap: int = 1000, seed: int = DEFAULT_SEED,
                 doc_ids: Optional[Path] = None, src: Optional[Path] = None,
                 rouge_stem: Optional[bool] = None,
-                rouge_tokenizer: Optional[str] = None) -> ScoreReport:
+                rouge_protocol: Optional[str] = None) -> ScoreReport:
     """``tarjama eval score``: score a hypothesis file against one or more reference files."""
     names = parse_metric_names(metrics)  # unknown names fail before any file is read
     hyp_lines = read_lines(Path(hyp), role="hypothesis file")
@@ -263,7 +279,7 @@ def score_files(hyp: Path, refs: Sequence[Path], *,
         check_same_length([(hyp_name, hyp_lines), (f"source file {src}", sources)])
     return score_texts(hyp_lines, ref_streams, metrics=names, lang=lang, n_bootstrap=n_bootstrap,
                        seed=seed, doc_ids=ids, sources=sources, rouge_stem=rouge_stem,
-                       rouge_tokenizer=rouge_tokenizer, hyp_name=hyp_name, ref_names=ref_names)
+                       rouge_protocol=rouge_protocol, hyp_name=hyp_name, ref_names=ref_names)
 
 
 def compare_files(refs: Sequence[Path], systems: Sequence[Path], *,
@@ -271,7 +287,8 @@ def compare_files(refs: Sequence[Path], systems: Sequence[Path], *,
                   lang: Optional[str] = None, method: str = "bs", n_samples: Optional[int] = None,
                   n_bootstrap: int = 1000, seed: int = DEFAULT_SEED,
                   names: Optional[Sequence[str]] = None,
-                  rouge_stem: Optional[bool] = None) -> Comparison:
+                  rouge_stem: Optional[bool] = None,
+                  rouge_protocol: Optional[str] = None) -> Comparison:
     """``tarjama eval compare``: paired significance of each system file against the first."""
     metric_names = parse_metric_names(metrics)
     if method not in ("bs", "ar"):
@@ -289,6 +306,7 @@ def compare_files(refs: Sequence[Path], systems: Sequence[Path], *,
     for path, h in zip(systems, hyps):
         _validate(h, ref_streams, f"system file {path}", ref_names)
     lang = resolve_lang(lang, ref_streams, metric_names)
-    metric_objs = build_metrics(metric_names, lang=lang, rouge_stem=rouge_stem)
+    metric_objs = build_metrics(metric_names, lang=lang, rouge_stem=rouge_stem,
+                                rouge_protocol=rouge_protocol)
     return compare_systems(list(zip(labels, hyps)), ref_streams, metric_objs, method=method,
                            n_samples=n_samples, n_bootstrap=n_bootstrap, seed=seed)

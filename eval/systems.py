@@ -4,15 +4,18 @@ benchmark. Each takes a batch of sources and returns one output per source.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Optional, Sequence
 
+from tarjama.errors import UsageError
+from tarjama.eval.metrics.rouge import canonical_lang, check_protocol, make_tokenizer
 from tarjama.models.session import SummaryModels
 from tarjama.models.translator import Seq2SeqTranslator
 from tarjama.nlp.document import Line, read_document
+from tarjama.nlp.extractive import SummaryLength, oracle
 from tarjama.nlp.summarize import SummaryPlan, summarize_document
 from tarjama.nlp.translate import translate_lines
 
-__all__ = ["SummarizationSystem", "TranslationSystem"]
+__all__ = ["OracleSystem", "SummarizationSystem", "TranslationSystem"]
 
 
 class TranslationSystem:
@@ -77,4 +80,48 @@ class SummarizationSystem:
             result = summarize_document(doc, self.plan, self.models, length=self.length,
                                         name=f"document {index + 1}")
             outputs.append(result.text)
+        return outputs
+
+
+class OracleSystem:
+    """The greedy extractive oracle (nlp.extractive.oracle) as an eval.run.System: the article's
+    sentences that best match its reference under the ROUGE protocol it is scored with.
+
+    It reads the references (``reads_references``), so it is an upper bound for extractive
+    summaries, never a system: its outputs depend on the protocol, which is therefore part of
+    its provenance (and of the results folder's identity). Sentences are split as for LEAD and
+    LexRank, so the three choose from the same candidates.
+    """
+
+    reads_references = True
+
+    def __init__(self, lang: str, length: SummaryLength, *, protocol: Optional[str] = None,
+                 stem: Optional[bool] = None, target_lang: Optional[str] = None) -> None:
+        if target_lang is not None and canonical_lang(target_lang) != canonical_lang(lang):
+            raise UsageError(f"--method oracle picks source sentences by their overlap with the "
+                             f"reference; a {lang}->{target_lang} set has them in different "
+                             "languages (use a same-language set)")
+        self.lang = lang
+        self.length = length
+        self.protocol = check_protocol(protocol)
+        self.stem = stem
+        self._tokenizer = make_tokenizer(lang, stem=stem, protocol=self.protocol)
+        self.name = f"oracle-{self.protocol}"
+
+    def provenance(self) -> dict[str, Any]:
+        return {"method": "oracle", "source_lang": self.lang, "target_lang": self.lang,
+                "length": self.length.to_json(), "rouge_protocol": self.protocol,
+                "rouge_stem": self.stem, "reads_references": True,
+                "selection": "greedy, ROUGE-1 F + ROUGE-2 F, stops when no sentence adds"}
+
+    def __call__(self, sources: list[str],
+                 references: Sequence[Sequence[Optional[str]]]) -> list[str]:
+        outputs = []
+        for source, refs in zip(sources, references):
+            reference = next((r for r in refs if r), "")
+            lines = [Line(n + 1, 0, text) for n, text in enumerate(source.split("\n"))]
+            doc = read_document(lines, source_lang=self.lang)
+            picked = oracle([s.text for s in doc.sentences], reference,
+                            self._tokenizer.tokenize, self.length)
+            outputs.append(" ".join(picked.sentences))
         return outputs

@@ -47,9 +47,10 @@ def test_unknown_dataset_lists_valid_names() -> None:
 
 @needs_data
 def test_registry_checksums_are_those_of_the_official_files() -> None:
-    for spec in REGISTRY.values():
-        for f in spec.files:
-            assert sha256_file(SHARED / f.path) == f.sha256, f.path
+    pinned = [f for spec in REGISTRY.values() for f in spec.files if f.sha256 is not None]
+    assert len(pinned) >= 6
+    for f in pinned:
+        assert sha256_file(SHARED / f.path) == f.sha256, f.path
 
 
 @needs_data

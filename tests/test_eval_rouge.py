@@ -167,7 +167,8 @@ def test_arabic_digits_presentation_forms_and_tatweel() -> None:
 def test_signature_records_tokenizer_stemmer_version_and_bootstrap() -> None:
     rep = score_texts([AR_HYP_2], [[AR_REF_2]], metrics="rouge1", lang="ar", n_bootstrap=50, seed=7)
     sig = rep.get("ROUGE-1").signature
-    assert sig.startswith("nrefs:1|bs:50|seed:7|lang:ar|tok:unicode|norm:nfkc+ar|stem:no|")
+    assert sig.startswith(
+        "protocol:tarjama|nrefs:1|bs:50|seed:7|lang:ar|tok:unicode|norm:nfkc+ar|stem:no|")
     assert sig.endswith("|version:rouge-score-0.1.2")
     en = score_texts(["a cat"], [["the cat"]], metrics="rouge1", lang="en", n_bootstrap=0)
     assert "tok:rouge-score|norm:ascii|stem:porter" in en.get("ROUGE-1").signature
@@ -196,6 +197,11 @@ def test_language_is_detected_when_not_given() -> None:
     assert rep.lang == "ar" and rep.get("ROUGE-1").score == 100.0
 
 
-def test_rouge_score_tokenizer_refused_for_arabic() -> None:
-    with pytest.raises(DataError, match="deletes non-ASCII letters"):
-        make_tokenizer("ar", tokenizer="rouge-score")
+def test_rouge_score_protocol_refused_for_arabic_in_one_line() -> None:
+    with pytest.raises(DataError) as exc:
+        make_tokenizer("ar", protocol="rouge-score")
+    msg = exc.value.message
+    assert "English-only" in msg and "scoring 0" in msg and "\n" not in msg
+    assert "--rouge-protocol xlsum" in msg
+    with pytest.raises(DataError, match="unknown ROUGE protocol 'rouge'"):
+        make_tokenizer("en", protocol="rouge")

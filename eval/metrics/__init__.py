@@ -15,13 +15,19 @@ from tarjama.eval.metrics.base import (
     Score,
     SegmentStats,
 )
-from tarjama.eval.metrics.rouge import make_rouge_metrics
+from tarjama.eval.metrics.rouge import (
+    DEFAULT_ROUGE_PROTOCOL,
+    ROUGE_PROTOCOLS,
+    check_protocol,
+    make_rouge_metrics,
+)
 from tarjama.eval.metrics.translation import make_bleu, make_chrf, make_ter
 
 __all__ = [
-    "ConfidenceInterval", "DEFAULT_SUMMARY_METRICS", "DEFAULT_TRANSLATION_METRICS", "METRIC_NAMES",
+    "ConfidenceInterval", "DEFAULT_ROUGE_PROTOCOL", "DEFAULT_SUMMARY_METRICS", "ROUGE_PROTOCOLS",
+    "DEFAULT_TRANSLATION_METRICS", "METRIC_NAMES",
     "Metric", "ROUGE_VARIANTS", "RefStreams", "Score", "SegmentStats", "build_metrics",
-    "parse_metric_names",
+    "check_protocol", "parse_metric_names",
 ]
 
 # The names users type (case-insensitive). "rouge" stands for all four ROUGE variants.
@@ -54,8 +60,9 @@ def parse_metric_names(spec: str | Sequence[str]) -> tuple[str, ...]:
 
 def build_metrics(names: str | Sequence[str], *, lang: Optional[str] = None,
                   rouge_stem: Optional[bool] = None,
-                  rouge_tokenizer: Optional[str] = None) -> list[Metric]:
-    """Metric objects for the given names. ROUGE needs ``lang`` ("en", "ar", ...)."""
+                  rouge_protocol: Optional[str] = None) -> list[Metric]:
+    """Metric objects for the given names. ROUGE needs ``lang`` ("en", "ar", ...) and scores
+    under ``rouge_protocol`` (``tarjama`` unless given; see :mod:`.rouge`)."""
     wanted = parse_metric_names(names)
     metrics: list[Metric] = []
     rouge_wanted = [n for n in wanted if n in ROUGE_VARIANTS]
@@ -72,7 +79,7 @@ def build_metrics(names: str | Sequence[str], *, lang: Optional[str] = None,
         if lang is None:
             raise DataError("ROUGE needs the language of the texts (e.g. --lang ar or --lang en)")
         metrics.extend(make_rouge_metrics(rouge_wanted, lang=lang, stem=rouge_stem,
-                                          tokenizer=rouge_tokenizer))
+                                          protocol=rouge_protocol))
     # Keep the user's order.
     order = {n: i for i, n in enumerate(wanted)}
     return sorted(metrics, key=lambda m: order[m.key])

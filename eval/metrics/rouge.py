@@ -1,18 +1,27 @@
-"""ROUGE-1/2/L/Lsum that is right on Arabic and identical to Google's rouge-score on English.
+"""ROUGE-1/2/L/Lsum under a named protocol: what tokenizes, normalizes and stems the texts.
 
-rouge-score's tokenizer keeps only ``[a-z0-9]``: every Arabic letter is deleted, so any Arabic
-pair scores 0.0. The scoring itself (n-gram overlap, LCS, summary-level LCS, best-of-references)
-is fine, so it is reused as is through ``RougeScorer(tokenizer=...)``; only the tokenizer changes:
+Published ROUGE figures depend on the scorer's tokenizer more than on many model differences
+(Arabic ROUGE-1 moves by about 3 points between common choices), so a score names its protocol
+in its signature and scores under different protocols are never compared. The scoring itself
+(n-gram overlap, LCS, summary-level LCS, best of several references) is Google's rouge-score,
+reused as is through ``RougeScorer(tokenizer=...)``; the protocols differ in the tokens:
 
-* ``rouge-score`` – Google's tokenizer (with its Porter stemmer) verbatim. The default for
-  English, so English figures equal ``RougeScorer(..., use_stemmer=True)`` exactly.
-* ``unicode`` – NFKC, lower-case, tokens are runs of Unicode letters/digits/marks. For Arabic
-  it also applies the usual light normalization on both sides (the Lucene ArabicNormalizer set:
-  diacritics and tatweel removed, alef variants → ا, ى → ي, ة → ه; plus Arabic-Indic digits → 0-9)
-  and optionally snowballstemmer's Arabic stemmer. On ASCII text it yields exactly rouge-score's
-  tokens.
+* ``tarjama`` (the default) - English: rouge-score's own tokenizer with its Porter stemmer, so
+  English figures equal ``RougeScorer(..., use_stemmer=True)`` exactly. Other languages: NFKC,
+  lower-case, tokens are runs of Unicode letters/digits/marks; for Arabic the usual light
+  normalization on both sides (the Lucene ArabicNormalizer set: diacritics and tatweel removed,
+  alef variants -> ا, ى -> ي, ة -> ه; Arabic-Indic digits -> 0-9) and, with ``stem``,
+  snowballstemmer's Arabic stemmer. ROUGE-Lsum splits on the newlines already in the text.
+* ``xlsum`` - the official multilingual scorer of XL-Sum and CrossSum, reproduced exactly
+  (:mod:`.rouge_xlsum` lists every rule): the protocol to put a score beside their published
+  figures. Stemming is on by default, as in those figures. ROUGE-Lsum puts one sentence a line
+  first, as the official pipeline does before scoring (there with NLTK's English Punkt model,
+  which needs a data download and does not know Arabic ؟; here with tarjama's own splitter).
+* ``rouge-score`` - Google's package as it is (its tokenizer and Porter stemmer). English only:
+  its tokenizer keeps nothing but a-z and 0-9, deleting every Arabic letter, so it is refused
+  for any other language rather than scoring 0.
 
-Scores are F-measures averaged over segments, on a 0–100 scale like the sacrebleu metrics.
+Scores are F-measures averaged over segments, on a 0-100 scale like the sacrebleu metrics.
 A segment whose hypothesis or references tokenize to nothing is reported as a warning (and when
 every reference does, as a DataError); it is never a silent 0.
 """
@@ -29,15 +38,20 @@ import numpy as np
 import regex
 from tarjama.errors import DataError
 from tarjama.eval.metrics.base import Metric, RefStreams, SegmentStats
+from tarjama.eval.metrics.rouge_xlsum import XLSumTokenizer
+from tarjama.nlp.segment import split_sentences_text
 
 log = logging.getLogger(__name__)
 
-__all__ = ["ArabicNormalizer", "RougeMetric", "RougeScoreTokenizer", "UnicodeTokenizer",
-           "detect_lang", "make_rouge_metrics", "make_tokenizer"]
+__all__ = ["ArabicNormalizer", "DEFAULT_ROUGE_PROTOCOL", "ROUGE_PROTOCOLS", "RougeMetric",
+           "RougeScoreTokenizer", "UnicodeTokenizer", "check_protocol", "detect_lang",
+           "make_rouge_metrics", "make_tokenizer"]
 
 _DISPLAY = {"rouge1": "ROUGE-1", "rouge2": "ROUGE-2", "rougeL": "ROUGE-L",
             "rougeLsum": "ROUGE-Lsum"}
-TOKENIZER_NAMES = ("rouge-score", "unicode")
+# The name table users pick from (``--rouge-protocol``), as sacrebleu picks its tokenizers.
+ROUGE_PROTOCOLS = ("tarjama", "xlsum", "rouge-score")
+DEFAULT_ROUGE_PROTOCOL = "tarjama"
 
 # Harakat, Quranic annotation marks, superscript alef, and tatweel (a pure stretching glyph).
 _AR_STRIP = regex.compile(
@@ -164,27 +178,40 @@ def canonical_lang(lang: str) -> str:
     return _LANG_ALIASES.get(lang, lang)
 
 
-def make_tokenizer(lang: str, *, stem: Optional[bool] = None,
-                   tokenizer: Optional[str] = None) -> Tokenizer:
-    """The tokenizer for a language. English defaults to rouge-score's own (stemmed, as is usual);
-    Arabic to the Unicode tokenizer with Arabic normalization (stemming only when asked)."""
+def check_protocol(protocol: Optional[str]) -> str:
+    """A protocol name from the table (None: the default), or a one-line DataError."""
+    name = DEFAULT_ROUGE_PROTOCOL if protocol is None else protocol
+    if name not in ROUGE_PROTOCOLS:
+        raise DataError(f"unknown ROUGE protocol '{name}'; valid: {', '.join(ROUGE_PROTOCOLS)}")
+    return name
+
+
+def make_tokenizer(lang: str, *, stem: Optional[bool] = None, protocol: Optional[str] = None,
+                   lsum: bool = False) -> Tokenizer:
+    """The tokenizer a protocol uses for a language (``lsum``: the one for ROUGE-Lsum, which
+    differs under ``xlsum``). Stemming defaults to what the protocol's figures are usually
+    computed with: on for English and under xlsum, off for Arabic under tarjama."""
+    protocol = check_protocol(protocol)
     lang = canonical_lang(lang)
-    if tokenizer is not None and tokenizer not in TOKENIZER_NAMES:
-        raise DataError(f"unknown ROUGE tokenizer '{tokenizer}'; valid: "
-                        f"{', '.join(TOKENIZER_NAMES)}")
+    if protocol == "xlsum":
+        return XLSumTokenizer(lang, stem=True if stem is None else stem, lsum=lsum)
+    if protocol == "rouge-score" and lang != "en":
+        raise DataError(f"--rouge-protocol rouge-score is English-only: its tokenizer keeps only "
+                        f"a-z and 0-9 and would delete every letter of lang '{lang}', scoring 0; "
+                        "use --rouge-protocol xlsum (the XL-Sum scorer) or tarjama")
     if lang == "en":
-        stem = True if stem is None else stem
-        if tokenizer in (None, "rouge-score"):
-            return RougeScoreTokenizer(stem=stem)
-        return UnicodeTokenizer(stemmer="porter" if stem else "no")
-    if tokenizer == "rouge-score":
-        raise DataError(f"the rouge-score tokenizer deletes non-ASCII letters; it cannot score "
-                        f"lang '{lang}' (use the unicode tokenizer)")
+        return RougeScoreTokenizer(stem=True if stem is None else stem)
     if lang == "ar":
         return UnicodeTokenizer(arabic=True, stemmer="snowball-arabic" if stem else "no")
     if stem:
-        raise DataError(f"no ROUGE stemmer for lang '{lang}' (stemming exists for en and ar)")
+        raise DataError(f"no ROUGE stemmer for lang '{lang}' under protocol {protocol} "
+                        "(stemming exists for en and ar)")
     return UnicodeTokenizer()
+
+
+def one_sentence_a_line(text: str) -> str:
+    """ROUGE-Lsum's input: each line of ``text`` split into its sentences, one a line."""
+    return "\n".join(s for line in text.split("\n") for s in split_sentences_text(line))
 
 
 def detect_lang(texts: Sequence[str]) -> str:
@@ -211,15 +238,39 @@ def _first_lines(indices: Sequence[int], k: int = 5) -> str:
 class _RougeEngine:
     """Scores all requested ROUGE variants in one pass; the variant metrics share it."""
 
-    def __init__(self, variants: Sequence[str], lang: str, tokenizer: Tokenizer) -> None:
+    def __init__(self, variants: Sequence[str], lang: str, protocol: str,
+                 stem: Optional[bool]) -> None:
         from rouge_score import rouge_scorer
 
         self.variants = tuple(variants)
         self.lang = lang
-        self.tokenizer = tokenizer
-        self._scorer = rouge_scorer.RougeScorer(list(self.variants), tokenizer=tokenizer)
+        self.protocol = protocol
+        self.tokenizer = make_tokenizer(lang, stem=stem, protocol=protocol)
+        plain = [v for v in self.variants if v != "rougeLsum"]
+        self._scorer = rouge_scorer.RougeScorer(plain, tokenizer=self.tokenizer) if plain else None
+        self._lsum_scorer = None
+        self.lsum_tokenizer: Optional[Tokenizer] = None
+        # Sentences a line before ROUGE-Lsum (xlsum, as its pipeline does); the others take the
+        # text's own lines, as rouge-score does.
+        self.lsum_split = protocol == "xlsum"
+        if "rougeLsum" in self.variants:
+            self.lsum_tokenizer = (make_tokenizer(lang, stem=stem, protocol=protocol, lsum=True)
+                                   if protocol == "xlsum" else self.tokenizer)
+            self._lsum_scorer = rouge_scorer.RougeScorer(["rougeLsum"],
+                                                         tokenizer=self.lsum_tokenizer)
         self._last_key: Optional[tuple[Any, ...]] = None
         self._last: Optional[tuple[dict[str, list[list[float]]], int, tuple[str, ...]]] = None
+
+    def _score(self, refs: list[str], hyp: str) -> dict[str, Any]:
+        # score_multi keeps, per variant, the reference with the best F (rouge-score's rule).
+        out: dict[str, Any] = {}
+        if self._scorer is not None:
+            out.update(self._scorer.score_multi(refs, hyp))
+        if self._lsum_scorer is not None:
+            if self.lsum_split:
+                refs, hyp = [one_sentence_a_line(r) for r in refs], one_sentence_a_line(hyp)
+            out.update(self._lsum_scorer.score_multi(refs, hyp))
+        return out
 
     def stats(self, hyps: Sequence[str], refs: RefStreams
               ) -> tuple[dict[str, list[list[float]]], int, tuple[str, ...]]:
@@ -241,13 +292,12 @@ class _RougeEngine:
                 for v in self.variants:
                     rows[v].append([0.0, 0.0, 0.0, 1.0])
                 continue
-            # score_multi keeps, per variant, the reference with the best F (rouge-score's rule).
-            result = self._scorer.score_multi(seg_refs, hyp)
+            result = self._score(seg_refs, hyp)
             for v in self.variants:
                 s = result[v]
                 rows[v].append([float(s.precision), float(s.recall), float(s.fmeasure), 1.0])
         n = len(hyps)
-        desc = f"tokenizer {self.tokenizer.name}, lang {self.lang}"
+        desc = f"ROUGE protocol {self.protocol}, lang {self.lang}"
         if n and len(empty_ref) == n:
             looks = detect_lang([r for s in refs for r in s if r])
             hint = f"; the text looks like lang '{looks}'" if looks != self.lang else ""
@@ -299,18 +349,22 @@ class RougeMetric(Metric):
 
     def signature(self, nrefs: int, extra: Optional[Mapping[str, Any]] = None) -> str:
         tok = self._engine.tokenizer
-        parts: dict[str, Any] = {"nrefs": "var" if nrefs == -1 else nrefs}
+        parts: dict[str, Any] = {"protocol": self._engine.protocol,
+                                 "nrefs": "var" if nrefs == -1 else nrefs}
         extra = dict(extra or {})
         for k in ("bs", "ar", "seed"):
             if k in extra:
                 parts[k] = extra.pop(k)
+        stem = tok.stemmer_name
+        if stem not in ("no", "porter") and self._engine.protocol != "xlsum":
+            stem = f"{stem}-{_version('snowballstemmer')}"
         parts.update({
             "lang": self._engine.lang,
-            "tok": tok.name,
+            "tok": getattr(tok, "description", tok.name) if self._engine.protocol == "xlsum"
+            else tok.name,
             "norm": tok.normalization,
-            "stem": tok.stemmer_name if tok.stemmer_name in ("no", "porter")
-            else f"{tok.stemmer_name}-{_version('snowballstemmer')}",
-            "lsum": "newline",
+            "stem": stem,
+            "lsum": "sentences" if self._engine.lsum_split else "newline",
             "agg": "mean",
         })
         parts.update(extra)
@@ -319,7 +373,6 @@ class RougeMetric(Metric):
 
 
 def make_rouge_metrics(variants: Sequence[str], *, lang: str, stem: Optional[bool] = None,
-                       tokenizer: Optional[str] = None) -> list[RougeMetric]:
-    engine = _RougeEngine(variants, canonical_lang(lang),
-                          make_tokenizer(lang, stem=stem, tokenizer=tokenizer))
+                       protocol: Optional[str] = None) -> list[RougeMetric]:
+    engine = _RougeEngine(variants, canonical_lang(lang), check_protocol(protocol), stem)
     return [RougeMetric(v, engine) for v in variants]
