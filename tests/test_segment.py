@@ -352,7 +352,9 @@ def _throughput(function, text: str) -> float:
     return len(text.encode("utf-8")) / 1e6 / best
 
 
-def test_split_sentences_speed() -> None:
+def test_split_sentences_has_no_quadratic_path() -> None:
+    # As for normalize: a bound far below the measured rate (about 8 MB/s), against a
+    # quadratic path on one long paragraph, not a speed figure.
     _require(DATA / "ntrex128" / "newstest2019-ref.arb.txt", DATA / "flores200" / "arb_Arab.devtest")
     arabic = (DATA / "ntrex128" / "newstest2019-ref.arb.txt").read_text(encoding="utf-8") + (
         DATA / "flores200" / "arb_Arab.devtest"
@@ -360,4 +362,4 @@ def test_split_sentences_speed() -> None:
     paragraph = arabic.replace("\n", " ")
     rate = _throughput(split_sentences, paragraph)
     print(f"\nsplit_sentences: {rate:.1f} MB/s on {len(paragraph.encode()) / 1e6:.2f} MB of Arabic")
-    assert rate >= 2.0
+    assert rate >= 0.1
