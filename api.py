@@ -29,6 +29,7 @@ from tarjama.models.session import (
 from tarjama.models.translator import Seq2SeqTranslator
 from tarjama.nlp.boilerplate import SetAside, clean_article
 from tarjama.nlp.checks import CheckSettings, Flag
+from tarjama.nlp.checks.lines import CheckedLine, CheckReport, check_lines
 from tarjama.nlp.checks.confidence import DEFAULT_MIN_CONFIDENCE
 from tarjama.nlp.document import Line, paragraph_sentences, read_document
 from tarjama.nlp.glossary import Glossary
@@ -551,71 +552,13 @@ def evaluate(output: Path, *, task: str = "translate", dataset: str | None = Non
         translator = Translator(model, source_lang=langs[0], target_lang=langs[1],
                                 revision=revision, beams=beams, batch_tokens=batch_tokens,
                                 quantize=quantize, backend=backend, **common)
-        system = TranslationSystem(translator.model, langs[0])
+        system = TranslationSystem(translator.model, langs[0], translator.checks)
     return run_benchmark(data, system, Path(output), level=level, task=task, metrics=metrics,
                          n_bootstrap=bootstrap, rouge_protocol=rouge_protocol,
                          rouge_stem=rouge_stem)
 
 
 # --- checks of any system's output -----------------------------------------------------------
-
-
-@dataclass
-class CheckedLine:
-    line: int  # 1-based
-    source: str
-    hypothesis: str
-    flags: tuple[Flag, ...]
-    document: str | None = None
-
-    def to_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"line": self.line, "source": self.source,
-                               "hypothesis": self.hypothesis,
-                               "checks": [f.to_json() for f in self.flags]}
-        if self.document is not None:
-            out["document"] = self.document
-        return out
-
-
-@dataclass
-class CheckReport:
-    """The translation checks over parallel lines: each line's flags, and counts by check."""
-
-    lines: list[CheckedLine]
-    source_lang: str
-    target_lang: str
-    document_checks: list[tuple[str | None, Flag]] = field(default_factory=list)
-
-    @property
-    def counts(self) -> dict[str, int]:
-        out: dict[str, int] = {}
-        for line in self.lines:
-            for code in {f.code for f in line.flags}:
-                out[code] = out.get(code, 0) + 1
-        return dict(sorted(out.items()))
-
-    @property
-    def flagged(self) -> int:
-        return sum(1 for line in self.lines if line.flags)
-
-    @property
-    def rates(self) -> dict[str, float]:
-        """Share of lines each check flags."""
-        n = max(1, len(self.lines))
-        return {code: count / n for code, count in self.counts.items()}
-
-    def summary_line(self) -> str:
-        parts = ", ".join(f"{k} {v}" for k, v in sorted(self.counts.items(), key=lambda kv: -kv[1]))
-        head = f"{self.flagged} of {len(self.lines)} lines flagged"
-        return f"{head}: {parts}" if parts else head
-
-    def to_json(self) -> dict[str, Any]:
-        return {"tarjama_version": __version__, "source_lang": self.source_lang,
-                "target_lang": self.target_lang, "lines": len(self.lines),
-                "flagged": self.flagged, "counts": self.counts,
-                "rates": {k: round(v, 6) for k, v in self.rates.items()},
-                "documents": [{"document": d, **f.to_json()} for d, f in self.document_checks],
-                "flagged_lines": [line.to_json() for line in self.lines if line.flags]}
 
 
 def check(sources: Sequence[str], hypotheses: Sequence[str], *, source_lang: str = "ar",
@@ -628,35 +571,15 @@ def check(sources: Sequence[str], hypotheses: Sequence[str], *, source_lang: str
     The decoder's own checks (confidence, length bound, loops) need the decoder and are not
     run here.
     """
-    from tarjama.errors import DataError, UsageError
-    from tarjama.nlp.checks import ArticleChecker
+    from tarjama.errors import UsageError
 
     for lang in (source_lang, target_lang):
         if lang not in ("ar", "en"):
             raise UsageError(f"unsupported language '{lang}' (supported: ar, en)")
     if source_lang == target_lang:
         raise UsageError(f"--from and --to are both '{source_lang}'")
-    if len(sources) != len(hypotheses):
-        raise DataError(f"line-count mismatch: {len(sources)} source lines but "
-                        f"{len(hypotheses)} hypothesis lines")
-    if doc_ids is not None and len(doc_ids) != len(sources):
-        raise DataError(f"line-count mismatch: {len(sources)} source lines but "
-                        f"{len(doc_ids)} document ids")
     settings = _check_settings(source_lang, target_lang, glossary, DEFAULT_MIN_CONFIDENCE, True)
     assert settings is not None
     if not language:
         settings = replace(settings, detect=None)
-    checkers: dict[str | None, ArticleChecker] = {}
-    lines = []
-    for i, (src, hyp) in enumerate(zip(sources, hypotheses)):
-        doc = doc_ids[i] if doc_ids is not None else None
-        checker = checkers.get(doc)
-        if checker is None:
-            checker = checkers[doc] = ArticleChecker(settings)
-        checker.paragraph(src, i + 1)
-        flags: tuple[Flag, ...] = ()
-        if src.strip() or hyp.strip():
-            flags = checker.sentence(src, hyp, line=i + 1)
-        lines.append(CheckedLine(i + 1, src, hyp, flags, doc))
-    documents = [(doc, f) for doc, checker in checkers.items() for f in checker.finish()]
-    return CheckReport(lines, source_lang, target_lang, documents)
+    return check_lines(sources, hypotheses, settings, doc_ids)

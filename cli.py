@@ -342,7 +342,7 @@ def eval_score(
     ref: list[Path] = typer.Option(..., "--ref", help="Reference file; repeat for several references."),
     metrics: str = typer.Option("bleu,chrf,chrf++,ter", "--metrics", help="Comma-separated: bleu, chrf, chrf++, ter, rouge."),
     lang: Optional[str] = typer.Option(None, "--lang", help="Language of hypothesis/references (ar, en): ROUGE tokenization. Default: detected."),
-    src: Optional[Path] = typer.Option(None, "--src", help="Source file (for length statistics)."),
+    src: Optional[Path] = typer.Option(None, "--src", help="Source file: length statistics, and the translation checks' rates (Arabic <-> English)."),
     doc_ids: Optional[Path] = typer.Option(None, "--doc-ids", help="One document id a line: adds per-document scores."),
     bootstrap: int = typer.Option(1000, "--bootstrap", min=0, help="Bootstrap resamples for 95% confidence intervals (0: none)."),
     seed: int = typer.Option(12345, "--seed", help="Bootstrap seed (part of the signature)."),
@@ -358,6 +358,10 @@ def eval_score(
                          rouge_protocol=rouge_protocol)
     for score in report.scores:
         typer.echo(score.format(4))
+    if report.checks is not None:
+        typer.echo("checks (share of lines flagged): " + (", ".join(
+            f"{code} {100 * rate:.2f} %" for code, rate in report.checks["rates"].items())
+            or "none"))
     for warning in report.warnings:
         log.warning("%s", warning)
     if json_out is not None:
@@ -452,6 +456,10 @@ def eval_run(
     )
     title = f"{result.provenance['dataset']['name']} - {result.provenance['system']['name']}"
     Console(stderr=False).print(scores_table(result.report, title=title))
+    checks = result.provenance.get("checks")
+    if checks:
+        typer.echo("checks (share of segments flagged): " + ", ".join(
+            f"{code} {100 * rate:.1f} %" for code, rate in checks["rates"].items()))
     log.info("outputs, scores and provenance in %s (%d generated, %d reused)",
              result.out_dir, result.n_generated, result.n_reused)
 
@@ -622,7 +630,8 @@ def check(
                         glossary=glossary, doc_ids=ids)
     with output_stream(output) as out:
         if fmt is OutputFormat.json:
-            out.write(json.dumps(report.to_json(), ensure_ascii=False, indent=1) + "\n")
+            record = {"tarjama_version": __version__, **report.to_json()}
+            out.write(json.dumps(record, ensure_ascii=False, indent=1) + "\n")
         else:
             for doc, flag in report.document_checks:
                 out.write(f"{doc or 'document'}: {flag.code} ({flag.severity}): {flag.detail}\n")

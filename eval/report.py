@@ -422,7 +422,42 @@ def _run_facts(r: RunRecord) -> dict[str, str]:
         "Generation time (s)": f"{timing.get('generation_seconds', 0):.1f}",
         "Tokens/s": f"{tps:.1f} ({timing.get('token_unit', '')})" if tps else "–",
         "Dataset sha256": str(prov.get("dataset", {}).get("checksum", ""))[:12],
+        "Checks (share of segments flagged)": _checks_text(prov.get("checks")),
     }
+
+
+_CALIBRATION_NOTE = ("Segments in five groups by the decoder's confidence (mean token log-probability "
+                     "of the worst sentence), lowest first: set --min-confidence where the mean "
+                     "score drops.")
+
+
+def _checks_text(checks: Any) -> str:
+    if not isinstance(checks, Mapping) or not checks.get("rates"):
+        return "–"
+    return ", ".join(f"{code} {100 * rate:.1f} %" for code, rate in checks["rates"].items())
+
+
+def confidence_calibration(r: RunRecord, metric: str = "chrF2", bins: int = 5
+                           ) -> list[tuple[str, int, float]]:
+    """Segments grouped by the decoder's confidence (lowest first), with each group's mean
+    segment score: where the score drops is where a --min-confidence threshold belongs."""
+    scores = r.report.segment_scores.get(metric)
+    if not scores:
+        return []
+    outputs = read_outputs(r.path / "outputs.jsonl", set(r.report.segment_ids))
+    pairs = sorted((float(outputs[i]["details"]["confidence"]), scores[k])
+                   for k, i in enumerate(r.report.segment_ids)
+                   if isinstance(outputs[i].get("details"), Mapping)
+                   and outputs[i]["details"].get("confidence") is not None)
+    if len(pairs) < bins:
+        return []
+    rows = []
+    for b in range(bins):
+        chunk = pairs[b * len(pairs) // bins:(b + 1) * len(pairs) // bins]
+        if chunk:
+            rows.append((f"{chunk[0][0]:.2f} to {chunk[-1][0]:.2f}", len(chunk),
+                         sum(x for _, x in chunk) / len(chunk)))
+    return rows
 
 
 @dataclass(frozen=True)
@@ -526,6 +561,13 @@ def render_markdown(runs: Sequence[RunRecord], comparisons: Sequence[Comparison]
     lines += ["", "## Runs", "", "| " + " | ".join(keys) + " |", "|" + "---|" * len(keys)]
     for f in facts:
         lines.append("| " + " | ".join(_md_cell(f[k]) for k in keys) + " |")
+    for r in runs:
+        rows = confidence_calibration(r)
+        if rows:
+            lines += ["", f"## Confidence against chrF: {_md_cell(r.name)}", "",
+                      _CALIBRATION_NOTE, "", "| Confidence | Segments | Mean chrF |",
+                      "|---|---:|---:|"]
+            lines += [f"| {band} | {n} | {mean:.1f} |" for band, n, mean in rows]
     lines += ["", "## Signatures", ""]
     for r in runs:
         for s in r.report.scores:
@@ -629,6 +671,14 @@ def render_html(runs: Sequence[RunRecord], comparisons: Sequence[Comparison] = (
             cells = "".join(f'<td dir="auto">{e(v)}</td>' for v in f.values())
             parts.append(f"<tr>{cells}</tr>")
         parts.append("</table>")
+    for r in runs:
+        rows = confidence_calibration(r)
+        if rows:
+            parts += [f"<h2>Confidence against chrF: {e(r.name)}</h2>", f"<p>{e(_CALIBRATION_NOTE)}</p>",
+                      "<table><tr><th>Confidence</th><th>Segments</th><th>Mean chrF</th></tr>"]
+            parts += [f'<tr><td>{e(band)}</td><td class="num">{n}</td><td class="num">{mean:.1f}</td></tr>'
+                      for band, n, mean in rows]
+            parts.append("</table>")
 
     parts.append("<h2>Plots</h2>")
     metric = _primary_metric(runs)

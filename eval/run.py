@@ -187,6 +187,21 @@ def read_outputs(path: Path, valid_ids: set[str], *, repair: bool = False
     return done
 
 
+def check_rates(records: Sequence[Mapping[str, Any]]) -> Optional[dict[str, Any]]:
+    """Share of segments each check flagged (nlp.checks), from the outputs' details; None when
+    the system reported none."""
+    with_details = [r["details"] for r in records if isinstance(r.get("details"), Mapping)]
+    if not with_details:
+        return None
+    counts: dict[str, int] = {}
+    for d in with_details:
+        for code in d.get("checks", []):
+            counts[code] = counts.get(code, 0) + 1
+    n = len(with_details)
+    return {"segments": n, "counts": dict(sorted(counts.items())),
+            "rates": {k: round(v / n, 6) for k, v in sorted(counts.items())}}
+
+
 def _count_tokens(system: Any, text: str) -> int:
     # A system may count its own (subword) tokens; otherwise whitespace words are counted.
     counter = getattr(system, "count_tokens", None)
@@ -286,6 +301,10 @@ def run_benchmark(dataset: Dataset, system: System, out_dir: Path,
                 raise DataError(f"system {system.name} returned a non-string output")
             records = [{"id": seg.id, "hyp": hyp, "seconds": seconds / len(batch),
                         "tokens": _count_tokens(system, hyp)} for seg, hyp in zip(batch, hyps)]
+            details = getattr(system, "last_details", None)
+            if isinstance(details, list) and len(details) == len(records):
+                for rec, detail in zip(records, details):
+                    rec["details"] = detail
             done.update((rec["id"], rec) for rec in records)
             # Written per batch: a crash or Ctrl-C loses at most the batch in flight.
             out.append_many(records)
@@ -338,6 +357,9 @@ def run_benchmark(dataset: Dataset, system: System, out_dir: Path,
         },
         "warnings": list(report.warnings),
     }
+    rates = check_rates([done[i] for i in ids])
+    if rates is not None:
+        provenance["checks"] = rates
     write_json(out_dir / "provenance.json", provenance)
     return RunResult(out_dir=out_dir, report=report, provenance=provenance,
                      hypotheses=tuple(hyps_all), n_generated=generated, n_reused=n_reused)

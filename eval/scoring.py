@@ -14,6 +14,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping, Optional, Sequence
 
+from tarjama.nlp.checks import CheckSettings
+from tarjama.nlp.checks.lines import check_lines
+from tarjama.nlp.script import count_scripts
 from tarjama.errors import DataError, InputError
 from tarjama.eval.metrics import (
     DEFAULT_ROUGE_PROTOCOL,
@@ -53,6 +56,8 @@ class ScoreReport:
     lang: Optional[str] = None
     warnings: tuple[str, ...] = ()
     rouge_protocol: Optional[str] = None  # set when ROUGE was scored
+    # With sources: the share of lines each translation check flags (nlp.checks).
+    checks: Optional[Mapping[str, Any]] = None
 
     def save(self, path: Path) -> None:
         """Write :meth:`to_dict` as JSON (what ``eval score --json`` should write)."""
@@ -95,6 +100,7 @@ class ScoreReport:
             "segments": segments,
             "documents": documents,
             "warnings": list(self.warnings),
+            **({"checks": dict(self.checks)} if self.checks is not None else {}),
         }
 
     @classmethod
@@ -119,6 +125,7 @@ class ScoreReport:
             lang=d.get("lang"),
             warnings=tuple(d.get("warnings", ())),
             rouge_protocol=d.get("rouge_protocol") or _protocol_of(scores),
+            checks=d.get("checks"),
         )
 
 
@@ -244,7 +251,28 @@ def score_texts(hyps: Sequence[str], refs: RefStreams, *,
         lang=lang,
         warnings=tuple(warnings),
         rouge_protocol=_protocol_of(scores),
+        checks=_check_rates(sources, hyps, doc_ids) if sources is not None else None,
     )
+
+
+def _check_rates(sources: Sequence[str], hyps: Sequence[str],
+                 doc_ids: Optional[Sequence[str]]) -> Optional[dict[str, Any]]:
+    """The translation checks' rates on a translation between Arabic and English (the
+    language of each side read from its script); None for anything else."""
+    source_lang, target_lang = _lang_of(sources), _lang_of(hyps)
+    if {source_lang, target_lang} != {"ar", "en"}:
+        return None
+    report = check_lines(sources, hyps, CheckSettings(source_lang, target_lang), doc_ids)
+    return {"lines": len(report.lines), "source_lang": source_lang, "target_lang": target_lang,
+            "flagged": report.flagged, "counts": report.counts,
+            "rates": {k: round(v, 6) for k, v in report.rates.items()}}
+
+
+def _lang_of(texts: Sequence[str]) -> Optional[str]:
+    counts = count_scripts(" ".join(texts[:500]))
+    if not counts.letters:
+        return None
+    return "ar" if counts.arabic * 2 >= counts.letters else "en" if counts.latin * 2 >= counts.letters else None
 
 
 def _read_refs(ref_paths: Sequence[Path]) -> list[list[str]]:

@@ -10,6 +10,7 @@ from tarjama.errors import UsageError
 from tarjama.eval.metrics.rouge import canonical_lang, check_protocol, make_tokenizer
 from tarjama.models.session import SummaryModels
 from tarjama.models.translator import Seq2SeqTranslator
+from tarjama.nlp.checks import CheckSettings
 from tarjama.nlp.document import Line, read_document
 from tarjama.nlp.extractive import SummaryLength, oracle
 from tarjama.nlp.summarize import SummaryPlan, summarize_document
@@ -23,10 +24,15 @@ class TranslationSystem:
     (a whole document); all sources of a call share one translation window, so the model sees
     full batches, and each gets its paragraphs back joined with newlines."""
 
-    def __init__(self, translator: Seq2SeqTranslator, source_lang: str) -> None:
+    def __init__(self, translator: Seq2SeqTranslator, source_lang: str,
+                 checks: CheckSettings | None = None) -> None:
         self.translator = translator
         self.source_lang = source_lang
+        self.checks = checks
         self.name = translator.loaded.ref.label
+        # Per source of the last call: the lowest sentence confidence and the checks' codes,
+        # which run_benchmark keeps beside each output (check rates, confidence calibration).
+        self.last_details: list[dict[str, Any]] = []
 
     def provenance(self) -> dict[str, Any]:
         return self.translator.provenance()
@@ -43,8 +49,18 @@ class TranslationSystem:
                 owner[number] = index
                 lines.append(Line(number, 0, text))
         outputs: list[list[str]] = [[] for _ in sources]
-        for para in translate_lines(lines, self.translator, source_lang=self.source_lang):
-            outputs[owner[para.line]].append(para.translation)
+        details: list[dict[str, Any]] = [{"confidence": None, "checks": []} for _ in sources]
+        for para in translate_lines(lines, self.translator, source_lang=self.source_lang,
+                                    checks=self.checks):
+            index = owner[para.line]
+            outputs[index].append(para.translation)
+            for s in para.sentences:
+                d = details[index]
+                if s.confidence is not None:
+                    d["confidence"] = s.confidence if d["confidence"] is None else min(
+                        d["confidence"], s.confidence)
+                d["checks"] = sorted(set(d["checks"]) | {f.code for f in s.checks})
+        self.last_details = details
         return ["\n".join(parts) for parts in outputs]
 
 

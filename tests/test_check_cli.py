@@ -145,3 +145,25 @@ def test_digest_records_carry_checks_and_the_page_marks_them(tiny_marian: Path, 
     html = page.read_text(encoding="utf-8")
     assert html.count('<mark class="flagged"') == 2 and "confidence:" in html
     assert "<b>" not in html  # everything from the feed is escaped
+
+
+def test_eval_reports_check_rates_and_confidence_calibration(tiny_marian: Path, tmp_path: Path) -> None:
+    from tiny import CORPUS_AR, CORPUS_EN
+
+    src = write(tmp_path / "src.ar", CORPUS_AR)
+    ref = write(tmp_path / "ref.en", CORPUS_EN)
+    run = runner.invoke(app, ["eval", "run", "--src", str(src), "--ref", str(ref), "--model",
+                              str(tiny_marian), "--bootstrap", "0", "-o", str(tmp_path / "run")])
+    assert run.exit_code == 0, run.stderr
+    assert "checks (share of segments flagged): " in run.stdout and "confidence 100.0 %" in run.stdout
+    provenance = json.loads((tmp_path / "run" / "provenance.json").read_text(encoding="utf-8"))
+    assert provenance["checks"]["segments"] == len(CORPUS_AR)
+    outputs = [json.loads(line) for line in (tmp_path / "run" / "outputs.jsonl").read_text().splitlines()]
+    assert all(isinstance(o["details"]["confidence"], float) for o in outputs)
+    report = runner.invoke(app, ["eval", "report", str(tmp_path / "run"), "-o", str(tmp_path / "r.md")])
+    assert report.exit_code == 0, report.stderr
+    text = (tmp_path / "r.md").read_text(encoding="utf-8")
+    assert "## Confidence against chrF: run" in text and "confidence 100.0 %" in text
+    score = runner.invoke(app, ["eval", "score", "--hyp", str(ref), "--ref", str(ref), "--src",
+                                str(src), "--metrics", "bleu", "--bootstrap", "0"])
+    assert "checks (share of lines flagged): " in score.stdout
