@@ -74,6 +74,7 @@ class TranslatedArticle:
     provenance: dict[str, Any]
     stats: TranslationStats
     name: str = "input"
+    boilerplate: list[SetAside] = field(default_factory=list)  # set aside with drop_boilerplate
 
     @property
     def text(self) -> str:
@@ -98,6 +99,7 @@ class TranslatedArticle:
         return {"tarjama_version": __version__, **self.provenance,
                 "paragraphs": [p.to_json() for p in self.paragraphs],
                 "checks": [c.to_json() for c in self.stats.document_checks],
+                "boilerplate": [b.to_json() for b in self.boilerplate],
                 "stats": self.stats.to_json()}
 
 
@@ -154,13 +156,18 @@ class Translator:
         return translate_lines(lines, self.model, source_lang=self.source_lang, stats=stats,
                                checks=self.checks)
 
-    def translate_article(self, text: str | Iterable[Line], *, name: str = "input"
-                          ) -> TranslatedArticle:
-        """Translate an article: text with one paragraph a line (or lines read already)."""
+    def translate_article(self, text: str | Iterable[Line], *, name: str = "input",
+                          drop_boilerplate: bool = False) -> TranslatedArticle:
+        """Translate an article: text with one paragraph a line (or lines read already).
+        `drop_boilerplate` sets page furniture aside first (listed in the result)."""
         lines = lines_of(text) if isinstance(text, str) else text
+        aside: list[SetAside] = []
+        if drop_boilerplate:
+            cleaned = clean_article([line.text for line in lines])
+            lines, aside = cleaned.lines(), list(cleaned.set_aside)
         stats = TranslationStats()
         paragraphs = list(self.translate_lines(lines, stats))
-        return TranslatedArticle(paragraphs, self.provenance(), stats, name)
+        return TranslatedArticle(paragraphs, self.provenance(), stats, name, aside)
 
     def translate_sentences(self, texts: Sequence[str]) -> list[TranslatedSentence]:
         """Texts that are one sentence each (a headline, a summary), translated as they are."""
@@ -229,7 +236,8 @@ def _paired_text(paragraphs: Iterable[TranslatedParagraph]
 
 def write_article_json(out: TextIO, paragraphs: Iterable[TranslatedParagraph],
                        provenance: Mapping[str, Any], stats: TranslationStats,
-                       advance: Callable[[int], None] = lambda line: None) -> None:
+                       advance: Callable[[int], None] = lambda line: None,
+                       boilerplate: Sequence[SetAside] = ()) -> None:
     """TranslatedArticle.to_json(), streamed by hand so a long article never sits in memory
     as one JSON tree (the stats are complete once the last paragraph is out)."""
     head = json.dumps({"tarjama_version": __version__, **provenance}, ensure_ascii=False, indent=1)
@@ -238,7 +246,9 @@ def write_article_json(out: TextIO, paragraphs: Iterable[TranslatedParagraph],
         out.write((",\n" if i else "") + json.dumps(para.to_json(), ensure_ascii=False))
         advance(para.line)
     checks = json.dumps([c.to_json() for c in stats.document_checks], ensure_ascii=False)
-    out.write('\n ],\n "checks": ' + checks + ',\n "stats": ' + json.dumps(stats.to_json()) + "\n}\n")
+    aside = json.dumps([b.to_json() for b in boilerplate], ensure_ascii=False)
+    out.write('\n ],\n "checks": ' + checks + ',\n "boilerplate": ' + aside
+              + ',\n "stats": ' + json.dumps(stats.to_json()) + "\n}\n")
 
 
 def split(lines: Iterable[Line] | str, *, normalized: bool = False

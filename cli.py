@@ -133,10 +133,12 @@ def translate(
     min_confidence: float = MinConfidenceOpt,
     mark: bool = typer.Option(False, "--mark", help="Text output: mark each flagged sentence [n] and list why after the article."),
     checks: bool = typer.Option(True, "--checks/--no-checks", help="Run the per-sentence checks (numbers, untranslated text, length, confidence, glossary, names, language)."),
+    drop_boilerplate: bool = typer.Option(False, "--drop-boilerplate", help="Set page furniture aside first (masthead, repeated headline, bylines, footer; listed in JSON)."),
 ) -> None:
     """Translate one article; paragraphs and their order are kept. Flagged sentences are counted on stderr and listed in JSON (--mark in text)."""
     from tarjama.api import Translator, write_article_json, write_article_text
     from tarjama.news.sources import open_article_source
+    from tarjama.nlp.boilerplate import clean_article
     from tarjama.nlp.translate import TranslationStats
 
     with open_article_source(input) as source:
@@ -149,10 +151,15 @@ def translate(
             min_confidence=min_confidence, checks=checks,
         )
         stats = TranslationStats()
-        paragraphs = translator.translate_lines(source, stats)
+        lines, aside = source, []
+        if drop_boilerplate:
+            cleaned = clean_article([line.text for line in source])
+            lines, aside = cleaned.lines(), list(cleaned.set_aside)
+        paragraphs = translator.translate_lines(lines, stats)
         with output_stream(output) as out, _progress(source.lines, progress) as advance:
             if fmt is OutputFormat.json:
-                write_article_json(out, paragraphs, translator.provenance(), stats, advance)
+                write_article_json(out, paragraphs, translator.provenance(), stats, advance,
+                                   boilerplate=aside)
             else:
                 write_article_text(out, paragraphs, advance, mark=mark)
     for warning in stats.warnings(source_lang, source.name):

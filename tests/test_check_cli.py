@@ -167,3 +167,16 @@ def test_eval_reports_check_rates_and_confidence_calibration(tiny_marian: Path, 
     score = runner.invoke(app, ["eval", "score", "--hyp", str(ref), "--ref", str(ref), "--src",
                                 str(src), "--metrics", "bleu", "--bootstrap", "0"])
     assert "checks (share of lines flagged): " in score.stdout
+
+
+def test_translate_can_set_page_furniture_aside(tiny_marian: Path, tmp_path: Path) -> None:
+    page = write(tmp_path / "page.txt", PAGE)
+    result = runner.invoke(app, ["translate", str(page), "--model", str(tiny_marian),
+                                 "--drop-boilerplate", "-f", "json", "--no-checks"])
+    assert result.exit_code == 0, result.stderr
+    doc = json.loads(result.stdout)
+    assert doc["paragraphs"][0]["source"] == PAGE[2] and doc["paragraphs"][0]["kind"] == "title"
+    assert [b["line"] for b in doc["boilerplate"]] == [1, 2, 4, 9]
+    kept = json.loads(runner.invoke(app, ["translate", str(page), "--model", str(tiny_marian),
+                                          "-f", "json", "--no-checks"]).stdout)
+    assert kept["boilerplate"] == [] and len(kept["paragraphs"]) == len(PAGE)
