@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping, Optional, Sequence
 
-from tarjama.errors import DataError, InputError
+from tarjama.errors import DataError, InputError, UsageError
 from tarjama.eval.metrics import (
     DEFAULT_TRANSLATION_METRICS,
     ROUGE_VARIANTS,
@@ -274,6 +274,10 @@ def compare_files(refs: Sequence[Path], systems: Sequence[Path], *,
                   rouge_stem: Optional[bool] = None) -> Comparison:
     """``tarjama eval compare``: paired significance of each system file against the first."""
     metric_names = parse_metric_names(metrics)
+    if n_samples is not None and n_samples < 2:
+        # 0 must not quietly mean "the default", nor a negative count reach numpy.
+        raise UsageError(f"--samples {n_samples}: give at least 2 resamples (or leave it out "
+                         "for sacrebleu's default)")
     if method not in ("bs", "ar"):
         raise InputError(f"unknown paired test '{method}'; valid: bs (paired bootstrap), "
                          "ar (approximate randomization)")
