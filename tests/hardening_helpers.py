@@ -9,6 +9,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE = REPO / "samples" / "article.ar.txt"
 
@@ -46,3 +48,11 @@ def start_cli(*args: str, **popen: Any) -> subprocess.Popen:
 def parts_in(folder: Path) -> list[str]:
     """Temporary files an atomic write left (hidden, ending in .part)."""
     return sorted(p.name for p in folder.iterdir() if p.name.startswith(".") and p.name.endswith(".part"))
+
+
+@pytest.fixture(scope="module")
+def split_text() -> str:
+    """What `tarjama split SAMPLE` prints, read any other way (a pipe, UTF-16, a FIFO, -o)."""
+    result = run_cli("split", str(SAMPLE))
+    assert result.returncode == 0, result.stderr
+    return result.stdout

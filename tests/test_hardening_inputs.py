@@ -11,19 +11,12 @@ from pathlib import Path
 
 import pytest
 from cli_helpers import one_line_error
-from hardening_helpers import SAMPLE, run_cli
+from hardening_helpers import SAMPLE, run_cli, split_text  # noqa: F401 (a fixture)
 from tarjama.cli import app
 from tarjama.errors import ExitCode
 from typer.testing import CliRunner
 
 runner = CliRunner()
-
-
-@pytest.fixture(scope="module")
-def split_text() -> str:
-    result = run_cli("split", str(SAMPLE))
-    assert result.returncode == 0, result.stderr
-    return result.stdout
 
 
 def _through_a_pipe(data: bytes, *args: str) -> object:

@@ -19,20 +19,12 @@ from pathlib import Path
 
 import pytest
 from cli_helpers import one_line_error
-from hardening_helpers import SAMPLE, parts_in, run_cli, start_cli
+from hardening_helpers import SAMPLE, parts_in, run_cli, split_text, start_cli  # noqa: F401 (a fixture)
 from tarjama.cli import app
 from tarjama.errors import ExitCode
 from typer.testing import CliRunner
 
 runner = CliRunner()
-
-
-@pytest.fixture(scope="module")
-def split_text() -> str:
-    """What `tarjama split SAMPLE` prints: every output below must hold exactly this."""
-    result = run_cli("split", str(SAMPLE))
-    assert result.returncode == 0, result.stderr
-    return result.stdout
 
 
 def _device(path: Path, major: int, minor: int) -> Path:
