@@ -676,6 +676,10 @@ def bench(
 
 
 def _exit_now(signum: int, frame: Any) -> None:
+    try:
+        sys.stdout.flush()
+    except BaseException:  # interrupted mid-write: what is lost was being interrupted anyway
+        pass
     os._exit(128 + signum)
 
 
@@ -683,12 +687,17 @@ def run() -> None:
     """Console-script entry point."""
     try:
         app()
+    except KeyboardInterrupt:  # a Ctrl-C after the command ended, before the lines below
+        _exit_now(signal.SIGINT, None)
     finally:
         # The command is over; a Ctrl-C while the interpreter shuts down (joining threads,
         # torch's exit hooks) ends the process at once, without a traceback.
-        for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
-            if signal.getsignal(sig) is not signal.SIG_IGN:
-                signal.signal(sig, _exit_now)
+        try:
+            for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+                if signal.getsignal(sig) is not signal.SIG_IGN:
+                    signal.signal(sig, _exit_now)
+        except KeyboardInterrupt:
+            _exit_now(signal.SIGINT, None)
 
 
 if __name__ == "__main__":

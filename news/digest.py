@@ -654,8 +654,8 @@ def stop_requested_on_signals(signals: Sequence[int] = (signal.SIGINT, signal.SI
     A second one ends the process at once, exit code 130 (128 + the signal's number for the
     others), without a traceback from whatever was running (torch, a thread's join): for a user
     who does not want to wait for the batch. What is in the output stays (each record is one
-    whole line, already written); the batch in progress is done again by the next run. SIGHUP
-    ignored (nohup) stays ignored. Outside the main thread, signals cannot be handled and the
+    whole line, already written); the batch in progress is done again by the next run; after a
+    stop request this holds until the process has exited. SIGHUP ignored (nohup) stays ignored. Outside the main thread, signals cannot be handled and the
     yielded check is always False.
     """
     event = threading.Event()
@@ -683,5 +683,9 @@ def stop_requested_on_signals(signals: Sequence[int] = (signal.SIGINT, signal.SI
     try:
         yield event.is_set
     finally:
-        for sig, old in previous.items():
-            signal.signal(sig, old)
+        # After a stop request the next signal still ends the process at once, up to its very
+        # exit: giving back Python's own handler would let a Ctrl-C raise KeyboardInterrupt
+        # inside torch's exit hooks, with a traceback.
+        if not event.is_set():
+            for sig, old in previous.items():
+                signal.signal(sig, old)

@@ -136,7 +136,7 @@ def _resolve(arg: str, base: Path | None, depth: int) -> list[Source]:
         try:
             sources.extend(_resolve(entry, base=path.parent, depth=depth + 1))
         except InputError as exc:
-            if not sources:
+            if not sources and not _looks_like_source(entry):
                 # Its first entry is not a source, so this is most likely not a list at all: say
                 # what was expected, never what the file holds (it may be anything: /etc/passwd).
                 raise InputError(
@@ -148,6 +148,15 @@ def _resolve(arg: str, base: Path | None, depth: int) -> list[Source]:
     if not sources:
         raise InputError(f"{name}: is empty (expected feed URLs or paths, one a line)")
     return sources
+
+
+def _looks_like_source(entry: str) -> bool:
+    """An entry of a list that is meant as a source (a URL, a feed or article file name), so an
+    error may quote it; anything else may be a line of an unrelated file, never echoed."""
+    if "://" in entry or len(entry) > 500:
+        return "://" in entry and len(entry) <= 500
+    suffix = Path(entry).suffix.lower()
+    return suffix in _FEED_SUFFIXES | _JSONL_SUFFIXES | _FOLDER_SUFFIXES or entry.endswith(("/", os.sep))
 
 
 def _head_of(data: bytes) -> str:

@@ -18,13 +18,6 @@ from typer.testing import CliRunner
 runner = CliRunner()
 
 
-@pytest.fixture(scope="module")
-def tiny_mt5(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from tiny import build_mt5
-
-    return build_mt5(tmp_path_factory.mktemp("tiny-mt5"))
-
-
 def _copy(model: Path, dest: Path) -> Path:
     shutil.copytree(model, dest)
     return dest
