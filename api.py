@@ -451,7 +451,8 @@ def digest(sources: Sequence[str], output: Path, *, render: Sequence[Path] = (),
     from tarjama.news.feeds import iter_items, parse_published, resolve_sources
     from tarjama.news.fetch import FetchLimits
     from tarjama.news.journal import Journal, cache_path_for, errors_path_for
-    from tarjama.news.render import write_digest_pages
+    from tarjama.news.render import check_render_target, write_digest_pages
+    from tarjama.outputs import check_output
 
     output = Path(output)
     if not sources and not render:
@@ -468,8 +469,16 @@ def digest(sources: Sequence[str], output: Path, *, render: Sequence[Path] = (),
     common = dict(device=device, dtype=dtype, threads=threads, allow_pickle=allow_pickle,
                   offline=offline)
     stats = None
+    # Every target is checked before any feed is read or model loaded: none may be an input,
+    # and a render target of the wrong kind fails now, not after the whole digest.
+    resolved = resolve_sources(sources) if sources else []
+    inputs = [*sources, *(s.location for s in resolved)]
     if sources:
-        resolved = resolve_sources(sources)
+        check_output(output, inputs=inputs)
+        check_output(errors_path_for(output), inputs=inputs)
+    for target in render:
+        check_render_target(Path(target), inputs=[*inputs, output])
+    if sources:
         if method == "abstractive":
             summarizer: Any = AbstractiveDigestSummarizer(
                 lambda lang: open_summarizer(SummarizationRequest(lang=lang, model=summary_model,
@@ -491,7 +500,7 @@ def digest(sources: Sequence[str], output: Path, *, render: Sequence[Path] = (),
         with Journal.open(output) as journal:
             content_cache = ContentCache(cache_path_for(output) if cache else None)
             try:
-                stats = run_digest(iter_items(resolved, limits), journal, summarizer,
+                stats = run_digest(iter_items(resolved, limits, cancel=should_stop), journal, summarizer,
                                    translator=open_model, options=options, cache=content_cache,
                                    should_stop=should_stop, progress=progress)
             finally:

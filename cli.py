@@ -6,10 +6,12 @@ Data goes to stdout (or -o FILE), messages to stderr. User errors print one line
 
 from __future__ import annotations
 
+import errno
 import functools
 import json
 import logging
 import os
+import signal
 import sys
 from contextlib import contextmanager
 from enum import Enum
@@ -17,11 +19,39 @@ from pathlib import Path
 from typing import Any, Callable, Iterator, Optional, TypeVar
 
 import typer
+import typer.core
 from tarjama import __version__
-from tarjama.errors import ExitCode, TarjamaError
-from tarjama.outputs import output_stream
+from tarjama.errors import ExitCode, OutputError, TarjamaError, Terminated
+from tarjama.outputs import check_output, output_failed, output_stream, termination_raises
 
 log = logging.getLogger("tarjama")
+
+
+class _OneLineErrors(typer.core.TyperGroup):
+    """Usage errors (a bad option value, an unknown option, a missing argument) as one
+    `tarjama: error: ...` line and exit code 2, like every other error, not click's box."""
+
+    def main(self, args: Any = None, prog_name: Any = None, complete_var: Any = None,
+             standalone_mode: bool = True, **extra: Any) -> Any:
+        try:
+            code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+            code = code if isinstance(code, int) else 0
+        except typer.TyperException as exc:  # click's UsageError, BadParameter, NoSuchOption, ...
+            ctx = getattr(exc, "ctx", None)
+            if type(exc).__name__ == "NoArgsIsHelpError" and ctx is not None:
+                typer.echo(ctx.get_help(), err=True)
+            else:
+                hint = f" (see '{ctx.command_path if ctx is not None else 'tarjama'} --help')"
+                message = " ".join(exc.format_message().split()).rstrip(".")
+                typer.echo(f"tarjama: error: {message}{hint}", err=True)
+            code = getattr(exc, "exit_code", ExitCode.USAGE)
+        except typer.Abort:  # EOF at a prompt
+            typer.echo("tarjama: error: aborted", err=True)
+            code = ExitCode.INTERNAL
+        if standalone_mode:
+            sys.exit(int(code))
+        return code
+
 
 app = typer.Typer(
     name="tarjama",
@@ -29,6 +59,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    cls=_OneLineErrors,
 )
 models_app = typer.Typer(help="List, download and inspect models.", no_args_is_help=True)
 app.add_typer(models_app, name="models")
@@ -39,36 +70,86 @@ app.add_typer(eval_app, name="eval")
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+# Errors only an output can have; raised by a library write that did not go through outputs.py.
+_WRITE_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS}
+
+
+def _quiet_stdout() -> None:
+    """After stdout failed (disk full, reader gone), send what is still buffered to /dev/null, so
+    the interpreter's last flush does not fail again with a traceback."""
+    try:
+        sys.stdout.flush()
+    except (OSError, ValueError, AttributeError):
+        try:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        except (OSError, ValueError, AttributeError):
+            pass
+
+
+def _flush_stdout() -> None:
+    if sys.stdout is None:
+        return
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        raise
+    except OSError as exc:  # `> /dev/full`: the last of the output fails only now
+        raise output_failed("<stdout>", exc, "write failed") from None
+
+
 def handled(func: F) -> F:
-    """Turn project errors into one stderr line and their exit code; never a traceback."""
+    """Turn project errors into one stderr line and their exit code; never a traceback.
+
+    SIGTERM and SIGHUP stop a command the way Ctrl-C does (temporary files removed), with exit
+    code 128 + the signal's number.
+    """
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
-            return func(*args, **kwargs)
+            with termination_raises():
+                result = func(*args, **kwargs)
+                _flush_stdout()  # a write failure at flush time is still this command's
+            return result
         except TarjamaError as exc:
+            if isinstance(exc, OutputError):
+                _quiet_stdout()
             typer.echo(f"tarjama: error: {exc.message}", err=True)
             raise typer.Exit(int(exc.exit_code)) from None
         except KeyboardInterrupt:
             typer.echo("tarjama: interrupted", err=True)
             raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
+        except Terminated as exc:
+            typer.echo(f"tarjama: stopped by {signal.Signals(exc.signum).name}", err=True)
+            raise typer.Exit(exc.exit_code) from None
         except BrokenPipeError:
             # `tarjama translate x | head`: the reader left; that is not an error of ours.
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             raise typer.Exit(0) from None
         except (typer.Exit, typer.Abort, SystemExit):
             raise
+        except OSError as exc:
+            if exc.errno not in _WRITE_ERRNOS or os.environ.get("TARJAMA_DEBUG"):
+                return _internal(exc)
+            _quiet_stdout()
+            where = exc.filename or "<stdout>"
+            typer.echo(f"tarjama: error: {where}: write failed ({exc.strerror or exc})", err=True)
+            raise typer.Exit(int(ExitCode.OUTPUT)) from None
         except Exception as exc:  # a bug: say so in one line; TARJAMA_DEBUG=1 shows the traceback
-            if os.environ.get("TARJAMA_DEBUG"):
-                raise
-            typer.echo(
-                f"tarjama: internal error: {type(exc).__name__}: {exc} "
-                "(set TARJAMA_DEBUG=1 for the traceback, and please report it)",
-                err=True,
-            )
-            raise typer.Exit(int(ExitCode.INTERNAL)) from None
+            return _internal(exc)
 
     return wrapper  # type: ignore[return-value]
+
+
+def _internal(exc: Exception) -> Any:
+    if os.environ.get("TARJAMA_DEBUG"):
+        raise exc
+    typer.echo(
+        f"tarjama: internal error: {type(exc).__name__}: {exc} "
+        "(set TARJAMA_DEBUG=1 for the traceback, and please report it)",
+        err=True,
+    )
+    raise typer.Exit(int(ExitCode.INTERNAL)) from None
 
 
 @app.callback(invoke_without_command=True)
@@ -141,6 +222,7 @@ def translate(
     from tarjama.nlp.boilerplate import clean_article
     from tarjama.nlp.translate import TranslationStats
 
+    check_output(output, inputs=[input])
     with open_article_source(input) as source:
         translator = Translator(
             str(model_dir) if model_dir is not None else model, source_lang=source_lang,
@@ -206,6 +288,7 @@ def split(
     from tarjama.api import split as split_lines
     from tarjama.inputs import open_text_source
 
+    check_output(output, inputs=[input])
     with open_text_source(input) as source, output_stream(output) as out:
         first = True
         for line, sentences in split_lines(source, normalized=normalized):
@@ -266,6 +349,7 @@ def summarize(
     from tarjama.api import Summarizer
     from tarjama.news.sources import open_article_source
 
+    check_output(output, inputs=[input])
     summarizer = Summarizer(
         source_lang=source_lang, target_lang=target_lang, method=method.value,
         strategy=strategy.value if strategy else None, sentences=sentences, ratio=ratio,
@@ -360,6 +444,7 @@ def eval_score(
     """Score a hypothesis file against references (sacrebleu-exact BLEU/chrF/TER, Arabic-aware ROUGE)."""
     from tarjama.eval.scoring import score_files
 
+    check_output(json_out, inputs=[hyp, *ref, src, doc_ids], option="--json", parents=True)
     report = score_files(hyp, ref, metrics=metrics, lang=lang, n_bootstrap=bootstrap, seed=seed,
                          doc_ids=doc_ids, src=src, rouge_stem=rouge_stem,
                          rouge_protocol=rouge_protocol)
@@ -382,7 +467,7 @@ def eval_compare(
     ref: Optional[list[Path]] = typer.Option(None, "--ref", help="Reference file; repeat for several references (not with results folders)."),
     metrics: Optional[str] = typer.Option(None, "--metrics", help="Comma-separated metric names (default: bleu,chrf; for results folders, the metrics they share)."),
     method: str = typer.Option("bs", "--method", help="bs: paired bootstrap; ar: approximate randomization."),
-    samples: Optional[int] = typer.Option(None, "--samples", help="Resamples / trials (default: sacrebleu's)."),
+    samples: Optional[int] = typer.Option(None, "--samples", min=2, help="Resamples / trials (default: sacrebleu's)."),
     lang: Optional[str] = typer.Option(None, "--lang", help="Language of the outputs (for ROUGE)."),
     seed: int = typer.Option(12345, "--seed"),
     rouge_protocol: Optional[str] = typer.Option(None, "--rouge-protocol", help="tarjama, xlsum or rouge-score (default tarjama; results folders scored under different protocols are refused unless this re-scores them all)."),
@@ -396,6 +481,7 @@ def eval_compare(
     from tarjama.eval.scoring import compare_files
     from tarjama.outputs import write_json
 
+    check_output(json_out, inputs=[*systems, *(ref or [])], option="--json", parents=True)
     if all((p / "run.json").is_file() for p in systems):
         if ref:
             raise UsageError("results folders carry their references; drop --ref")
@@ -451,6 +537,7 @@ def eval_run(
     from tarjama.api import evaluate
     from tarjama.eval.report import scores_table
 
+    check_output(output, inputs=[src, *(ref or []), dataset], folder=True)
     result = evaluate(
         output, task=task, dataset=dataset, src=src, ref=ref or [], data_dir=data_dir,
         level=level, limit=limit, metrics=metrics, source_lang=source_lang,
@@ -499,6 +586,7 @@ def eval_report(
     """Compare runs side by side in Markdown or a self-contained HTML page."""
     from tarjama.eval.report import write_report
 
+    check_output(output, parents=True)
     write_report(runs, output, plots=plots)
     typer.echo(str(output))
 
@@ -625,6 +713,7 @@ def check(
     from tarjama.api import check as run_checks
     from tarjama.inputs import check_same_length, read_lines
 
+    check_output(output, inputs=[src, hyp, doc_ids, glossary])
     sources = read_lines(src, role="source file")
     hyps = read_lines(hyp, role="hypothesis file", allow_empty=True)
     named = [(str(src), sources), (str(hyp), hyps)]
@@ -681,9 +770,29 @@ def bench(
         print_bench(report)
 
 
+def _exit_now(signum: int, frame: Any) -> None:
+    try:
+        sys.stdout.flush()
+    except BaseException:  # interrupted mid-write: what is lost was being interrupted anyway
+        pass
+    os._exit(128 + signum)
+
+
 def run() -> None:
     """Console-script entry point."""
-    app()
+    try:
+        app()
+    except KeyboardInterrupt:  # a Ctrl-C after the command ended, before the lines below
+        _exit_now(signal.SIGINT, None)
+    finally:
+        # The command is over; a Ctrl-C while the interpreter shuts down (joining threads,
+        # torch's exit hooks) ends the process at once, without a traceback.
+        try:
+            for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+                if signal.getsignal(sig) is not signal.SIG_IGN:
+                    signal.signal(sig, _exit_now)
+        except KeyboardInterrupt:
+            _exit_now(signal.SIGINT, None)
 
 
 if __name__ == "__main__":

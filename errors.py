@@ -22,7 +22,10 @@ class ExitCode(IntEnum):
     UNSAFE_WEIGHTS = 6  # only pickle weights available and --allow-pickle not given
     DATA = 7  # evaluation data problems: line-count mismatch, unknown dataset or metric
     PARTIAL_FAILURE = 8  # batch job finished but some items failed (recorded in the output)
+    OUTPUT = 9  # the output cannot be written: disk full, read-only, no permission, -o names an input
+    HANGUP = 129  # SIGHUP (128 + 1); like Ctrl-C, no partial output is left
     INTERRUPTED = 130  # Ctrl-C; work done so far is kept
+    TERMINATED = 143  # SIGTERM (128 + 15); like Ctrl-C, no partial output is left
 
 
 class TarjamaError(Exception):
@@ -61,6 +64,27 @@ class UnsafeWeightsError(TarjamaError):
 
 class DataError(TarjamaError):
     exit_code = ExitCode.DATA
+
+
+class OutputError(TarjamaError):
+    """An output target that cannot be written, or must not be: the user's environment (disk
+    full, a read-only place, no permission) or an -o that would destroy an input; never a bug."""
+
+    exit_code = ExitCode.OUTPUT
+
+
+class Terminated(BaseException):
+    """SIGTERM or SIGHUP, raised where the main thread was, as Ctrl-C raises KeyboardInterrupt:
+    the same cleanup runs (no temporary file is left behind). Not an Exception, so no
+    ``except Exception`` swallows it."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+    @property
+    def exit_code(self) -> int:
+        return 128 + self.signum
 
 
 def one_line(exc: BaseException, limit: int = 500) -> str:

@@ -3,7 +3,9 @@
 Articles can be large (tens of MB), so article input is decoded incrementally and handed on one
 line at a time: memory stays bounded by the longest line, not by the file. Input is checked in
 full before any line is handed on, so a bad byte near the end fails the run before it prints
-anything.
+anything. Streams that cannot be read twice (stdin, a FIFO, ``<(curl ...)``) are spooled first.
+UTF-16 and UTF-32 text with a byte-order mark is decoded (and said so on stderr); a UTF-8
+byte-order mark is dropped.
 
 Evaluation line files are read whole, the way sacrebleu's own CLI reads them (split on "\\n"
 only, trailing whitespace dropped), so a score computed here and one computed by ``sacrebleu``
@@ -15,7 +17,10 @@ from __future__ import annotations
 import codecs
 import io
 import json
+import logging
+import os
 import shutil
+import stat
 import sys
 import tempfile
 from contextlib import contextmanager
@@ -26,8 +31,13 @@ from typing import Any, BinaryIO, Iterator, Sequence
 from tarjama.errors import DataError, InputError
 from tarjama.nlp.document import Line
 
+log = logging.getLogger("tarjama")
+
 _CHUNK = 1 << 20
 _BOM = b"\xef\xbb\xbf"
+# Longest first: the UTF-32 LE mark begins with the UTF-16 LE one.
+_WIDE_BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
+              (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
 # stdin is spooled so it can be checked and then read again; small inputs stay in memory.
 _SPOOL_IN_MEMORY = 8 << 20
 
@@ -48,15 +58,21 @@ class TextSource:
 
 @contextmanager
 def open_text_source(source: str) -> Iterator[TextSource]:
-    """Open a path or '-' (stdin), check it is non-empty UTF-8 text, and yield it rewound."""
+    """Open a path or '-' (stdin), check it is non-empty UTF-8 text, and yield it rewound.
+
+    A FIFO or character device (process substitution, /dev/stdin) is read once into a spool,
+    as stdin is; UTF-16/32 with a byte-order mark is decoded to UTF-8 first.
+    """
     name = display_name(source)
     if source == "-":
-        with tempfile.SpooledTemporaryFile(max_size=_SPOOL_IN_MEMORY) as spool:
-            shutil.copyfileobj(sys.stdin.buffer, spool)
-            spool.seek(0)
-            lines = check_utf8(spool, name)  # type: ignore[arg-type]
-            spool.seek(0)
-            yield TextSource(name, spool, lines)  # type: ignore[arg-type]
+        if sys.stdin is None:
+            raise InputError("<stdin>: standard input is closed; give a file name or pipe the text in")
+        try:
+            stdin = sys.stdin.buffer
+        except (AttributeError, ValueError):
+            raise InputError("<stdin>: standard input cannot be read; give a file name") from None
+        with _spooled(stdin, name) as spool, _checked(spool, name) as text:
+            yield text
         return
     path = Path(source)
     if not path.exists():
@@ -68,9 +84,73 @@ def open_text_source(source: str) -> Iterator[TextSource]:
     except OSError as exc:
         raise InputError(f"{source}: cannot open ({exc.strerror or exc})") from None
     with stream:
+        if stat.S_ISREG(os.fstat(stream.fileno()).st_mode) and stream.seekable():
+            with _checked(stream, name) as text:
+                yield text
+            return
+        with _spooled(stream, name) as spool, _checked(spool, name) as text:
+            yield text
+
+
+@contextmanager
+def _spooled(stream: BinaryIO, name: str) -> Iterator[BinaryIO]:
+    """A stream that can be read only once, copied where it can be read again."""
+    with tempfile.SpooledTemporaryFile(max_size=_SPOOL_IN_MEMORY) as spool:
+        try:
+            shutil.copyfileobj(stream, spool)
+        except OSError as exc:
+            raise InputError(f"{name}: cannot read ({exc.strerror or exc})") from None
+        spool.seek(0)
+        yield spool  # type: ignore[misc]
+
+
+@contextmanager
+def _checked(stream: BinaryIO, name: str) -> Iterator[TextSource]:
+    """`stream` (seekable) as a checked TextSource, decoded to UTF-8 when it is UTF-16/32."""
+    encoding = wide_encoding(stream.read(4))
+    stream.seek(0)
+    if encoding is None:
         lines = check_utf8(stream, name)
         stream.seek(0)
         yield TextSource(name, stream, lines)
+        return
+    with _transcoded(stream, encoding, name) as utf8:
+        log.warning("%s: read as %s (it has a byte-order mark); output is UTF-8", name,
+                    encoding.upper())
+        lines = check_utf8(utf8, name)
+        utf8.seek(0)
+        yield TextSource(name, utf8, lines)
+
+
+def wide_encoding(head: bytes) -> str | None:
+    """"utf-16" or "utf-32" when `head` starts with that byte-order mark, else None."""
+    for bom, encoding in _WIDE_BOMS:
+        if head.startswith(bom):
+            return encoding
+    return None
+
+
+@contextmanager
+def _transcoded(stream: BinaryIO, encoding: str, name: str) -> Iterator[BinaryIO]:
+    """UTF-16/32 text re-encoded as UTF-8 in a spool; the byte-order mark is consumed."""
+    decoder = codecs.getincrementaldecoder(encoding)("strict")
+    with tempfile.SpooledTemporaryFile(max_size=_SPOOL_IN_MEMORY) as out:
+        consumed = 0
+        while True:
+            chunk = stream.read(_CHUNK)
+            try:
+                text = decoder.decode(chunk, final=not chunk)
+            except UnicodeDecodeError as exc:
+                carried = len(exc.object) - len(chunk)
+                raise InputError(f"{name}: invalid {encoding.upper()} at byte "
+                                 f"{max(0, consumed - carried + exc.start)}; convert the file to "
+                                 "UTF-8 first") from None
+            out.write(text.encode("utf-8"))
+            consumed += len(chunk)
+            if not chunk:
+                break
+        out.seek(0)
+        yield out  # type: ignore[misc]
 
 
 @contextmanager
@@ -157,7 +237,27 @@ def read_bytes(path: Path, *, role: str = "file") -> bytes:
 
 
 def decode_utf8(data: bytes, *, name: str) -> str:
-    """Strict UTF-8 decoding whose error names the byte offset and line of the bad byte."""
+    """Strict UTF-8 decoding whose error names the byte offset and line of the bad byte.
+
+    A UTF-8 byte-order mark is dropped with a warning (kept, it would be scored as part of the
+    first line, as sacrebleu's own CLI does); UTF-16/32 with a byte-order mark is decoded.
+    """
+    encoding = wide_encoding(data[:4])
+    if encoding is not None:
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError as exc:
+            raise InputError(f"{name} is not valid {encoding.upper()} (byte offset {exc.start}); "
+                             "re-encode it as UTF-8") from None
+        log.warning("%s: read as %s (it has a byte-order mark)", name, encoding.upper())
+        if "\x00" in text:
+            raise InputError(f"{name} looks binary (NUL character); expected text")
+        return text
+    skip = 0
+    if data.startswith(_BOM):
+        skip = len(_BOM)
+        log.warning("%s starts with a UTF-8 byte-order mark; it was ignored (sacrebleu's own CLI "
+                    "would score it as part of the first line)", name)
     nul = data.find(b"\x00")
     if nul >= 0:
         # A NUL never occurs in text; decoding would "succeed" and produce garbage scores.
@@ -165,11 +265,12 @@ def decode_utf8(data: bytes, *, name: str) -> str:
         raise InputError(f"{name} looks binary (NUL byte at byte offset {nul}, line {line}); "
                          "expected UTF-8 text")
     try:
-        return data.decode("utf-8")
+        return data[skip:].decode("utf-8")
     except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        bad = data[exc.start:exc.start + 1].hex()
-        raise InputError(f"{name} is not valid UTF-8: byte 0x{bad} at byte offset {exc.start} "
+        start = exc.start + skip
+        line = data.count(b"\n", 0, start) + 1
+        bad = data[start:start + 1].hex()
+        raise InputError(f"{name} is not valid UTF-8: byte 0x{bad} at byte offset {start} "
                          f"(line {line}); re-encode it as UTF-8") from None
 
 

@@ -17,7 +17,7 @@ from typing import Any, Mapping, Optional, Sequence
 from tarjama.nlp.checks import CheckSettings
 from tarjama.nlp.checks.lines import check_lines
 from tarjama.nlp.script import count_scripts
-from tarjama.errors import DataError, InputError
+from tarjama.errors import DataError, InputError, UsageError
 from tarjama.eval.metrics import (
     DEFAULT_ROUGE_PROTOCOL,
     DEFAULT_TRANSLATION_METRICS,
@@ -319,6 +319,10 @@ def compare_files(refs: Sequence[Path], systems: Sequence[Path], *,
                   rouge_protocol: Optional[str] = None) -> Comparison:
     """``tarjama eval compare``: paired significance of each system file against the first."""
     metric_names = parse_metric_names(metrics)
+    if n_samples is not None and n_samples < 2:
+        # 0 must not quietly mean "the default", nor a negative count reach numpy.
+        raise UsageError(f"--samples {n_samples}: give at least 2 resamples (or leave it out "
+                         "for sacrebleu's default)")
     if method not in ("bs", "ar"):
         raise InputError(f"unknown paired test '{method}'; valid: bs (paired bootstrap), "
                          "ar (approximate randomization)")

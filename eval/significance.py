@@ -156,7 +156,9 @@ def compare_systems(named_hyps: Sequence[tuple[str, Sequence[str]]], refs: RefSt
         raise ValueError(f"unknown paired test {method!r}; use 'bs' or 'ar'")
     if len(named_hyps) < 2:
         raise ValueError("a comparison needs a baseline and at least one other system")
-    n = n_samples or DEFAULT_SAMPLES[method]
+    n = DEFAULT_SAMPLES[method] if n_samples is None else n_samples
+    if n < 2:
+        raise ValueError(f"n_samples must be at least 2, got {n}")
     ci_n = n if method == "bs" else n_bootstrap
     results: list[SystemResult] = []
     signatures: dict[str, str] = {}

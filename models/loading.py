@@ -8,11 +8,14 @@ unless the caller explicitly allows pickle; remote code is never trusted.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import re
 import socket
+import struct
 import time
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -39,6 +42,16 @@ _SAFE_WEIGHTS = ["*.safetensors", "model.safetensors.index.json"]
 _PICKLE_WEIGHTS = ["pytorch_model*.bin", "pytorch_model.bin.index.json"]
 _TOKENIZER_MARKERS = ("tokenizer.json", "source.spm", "spiece.model", "sentencepiece.bpe.model")
 _HUB_PROBE_TIMEOUT_S = 5.0
+
+# config.json model types by what the product can run them for. Translation here means a
+# Marian-style model (opus-mt and its kin); the summarizers are the seq2seq families whose
+# published checkpoints summarize. A type in neither set is let through to the loader.
+TRANSLATION_MODEL_TYPES = frozenset({"marian", "m2m_100", "nllb-moe", "fsmt"})
+SUMMARIZATION_MODEL_TYPES = frozenset({"mt5", "umt5", "t5", "longt5", "bart", "pegasus",
+                                       "pegasus_x", "led", "bigbird_pegasus", "prophetnet"})
+# A checkpoint that leaves more than this share of the model's tensors to random
+# initialization is not this model's weights (a pickle of something else, another model).
+_MAX_MISSING_SHARE = 0.1
 
 
 @dataclass(frozen=True)
@@ -171,6 +184,65 @@ def check_model_dir(path: Path, label: str, allow_pickle: bool) -> None:
         )
 
 
+def check_model_task(path: Path, ref: ModelRef, task: str) -> None:
+    """Refuse, before the weights load, a model whose kind does not fit the command: a
+    summarizer given to translate produces empty or garbage "translations" with exit code 0.
+
+    The registry spec decides where there is one; else config.json's model_type (a T5-family
+    model that says it translates in its task_specific_params is let through).
+    """
+    command = {"translation": "translate", "summarization": "summarize"}.get(task, task)
+    if ref.spec is not None:
+        if ref.spec.task != task:
+            raise UsageError(f"model {ref.label} is a {ref.spec.task} model, not a {task} model; "
+                             f"`tarjama models list` shows which models {command} takes")
+        return
+    try:
+        config = json.loads((path / "config.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ModelNotFoundError(f"model {ref.label}: {path / 'config.json'} is unreadable "
+                                 f"({type(exc).__name__})") from None
+    if not isinstance(config, dict):
+        raise ModelNotFoundError(f"model {ref.label}: {path / 'config.json'} is not a model config")
+    kind = str(config.get("model_type", ""))
+    architectures = ", ".join(str(a) for a in config.get("architectures") or []) or kind
+    params = config.get("task_specific_params") or {}
+    says_translation = isinstance(params, dict) and any(str(k).startswith("translation") for k in params)
+    if task == "translation" and kind in SUMMARIZATION_MODEL_TYPES and not says_translation:
+        raise UsageError(f"model {ref.label} is a summarization model ({architectures}, model_type "
+                         f"'{kind}' in {path / 'config.json'}); translate takes a translation "
+                         "model such as opus-mt-ar-en")
+    if task == "summarization" and kind in TRANSLATION_MODEL_TYPES:
+        raise UsageError(f"model {ref.label} is a translation model ({architectures}, model_type "
+                         f"'{kind}' in {path / 'config.json'}); the summarizer must be a "
+                         "summarization model such as mt5-xlsum or bart-large-cnn")
+
+
+def check_safetensors(path: Path, label: str) -> None:
+    """A one-line error naming a .safetensors file that is cut short or not safetensors at all
+    (an interrupted download), before the loader fails with a message that names no file."""
+    for file in sorted(path.glob("*.safetensors")):
+        try:
+            size = file.stat().st_size
+            with file.open("rb") as handle:
+                head = handle.read(8)
+                if len(head) < 8:
+                    raise ValueError("shorter than a safetensors header")
+                (header_len,) = struct.unpack("<Q", head)
+                if header_len > size - 8:
+                    raise ValueError(f"header of {header_len} bytes in a file of {size}")
+                header = json.loads(handle.read(header_len))
+            ends = [int(v["data_offsets"][1]) for k, v in header.items() if k != "__metadata__"]
+            if ends and 8 + header_len + max(ends) > size:
+                raise ValueError(f"{size} bytes, the header says {8 + header_len + max(ends)}")
+        except OSError as exc:
+            raise ModelNotFoundError(f"model {label}: cannot read {file} ({exc.strerror or exc})") from None
+        except (ValueError, TypeError, KeyError, IndexError, AttributeError, struct.error) as exc:
+            raise ModelNotFoundError(
+                f"model {label}: {file} is damaged or incomplete ({' '.join(str(exc).split())[:200]}); "
+                "download it again") from None
+
+
 def _hub_reachable() -> bool:
     """A DNS lookup and TCP connect with a short time-out; proxies are trusted to work."""
     if any(os.environ.get(v) for v in ("HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy")):
@@ -250,23 +322,33 @@ def pick_dtype(requested: str, device: str) -> str:
     return requested
 
 
-def load(ref: ModelRef, options: LoadOptions, *, weights: bool = True) -> LoadedModel:
+def load(ref: ModelRef, options: LoadOptions, *, weights: bool = True,
+         task: str | None = None) -> LoadedModel:
     """Locate (downloading if allowed) and load a model and its tokenizer for inference.
 
     ``weights=False`` loads the tokenizer and configs only, for engines that read the model's
-    files themselves (CTranslate2): the torch weights then never take memory.
+    files themselves (CTranslate2): the torch weights then never take memory. ``task``
+    ("translation" or "summarization") refuses a model of the other kind before it loads.
     """
     started = time.perf_counter()
     path, commit = locate(ref, options)
+    if task is not None:
+        check_model_task(path, ref, task)
+    check_safetensors(path, ref.label)
     device = pick_device(options.device)
     dtype = pick_dtype(options.dtype, device)
     has_safe = any(path.glob("*.safetensors"))
     from transformers import AutoConfig, AutoTokenizer, GenerationConfig
     from transformers.utils import logging as hf_logging
 
-    # Files are local by now; a "Loading weights" bar on every run is noise on stderr.
+    # Files are local by now; a "Loading weights" bar on every run is noise on stderr, and so is
+    # transformers' load report (its missing tensors are checked here, in one line). Its import
+    # resets its own log level, so the CLI's setting does not reach it: set it here (-vv shows it).
     bars_were_on = hf_logging.is_progress_bar_enabled()
     hf_logging.disable_progress_bar()
+    verbosity = hf_logging.get_verbosity()
+    if not logging.getLogger("tarjama").isEnabledFor(logging.DEBUG):
+        hf_logging.set_verbosity_error()
     config = generation_config = model = None
     try:
         tokenizer = AutoTokenizer.from_pretrained(path, trust_remote_code=False)
@@ -276,22 +358,42 @@ def load(ref: ModelRef, options: LoadOptions, *, weights: bool = True) -> Loaded
 
             if options.threads:
                 torch.set_num_threads(options.threads)
-            model = AutoModelForSeq2SeqLM.from_pretrained(
-                path,
-                dtype=getattr(torch, dtype),
-                use_safetensors=True if has_safe or not options.allow_pickle else None,
-                trust_remote_code=False,
-            )
+            with warnings.catch_warnings():
+                # torch's safe unpickler warns about the pickle protocol of --allow-pickle files.
+                warnings.filterwarnings("ignore", message="Detected pickle protocol")
+                model, info = AutoModelForSeq2SeqLM.from_pretrained(
+                    path,
+                    dtype=getattr(torch, dtype),
+                    use_safetensors=True if has_safe or not options.allow_pickle else None,
+                    trust_remote_code=False,
+                    output_loading_info=True,
+                )
+            _check_loaded_weights(model, info, ref, path, has_safe)
         else:
             config = AutoConfig.from_pretrained(path, trust_remote_code=False)
             try:
                 generation_config = GenerationConfig.from_pretrained(path)
             except OSError:  # no generation_config.json: the model config's settings apply
                 generation_config = GenerationConfig.from_model_config(config)
+    except ModelNotFoundError:
+        raise
     except (OSError, ValueError, KeyError) as exc:
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise ModelNotFoundError(f"model {ref.label} at {path} could not be loaded: {first}") from None
+    except Exception as exc:  # safetensors' and pickle's own errors: a damaged or foreign file
+        if not _is_weights_error(exc):
+            raise
+        file = "model.safetensors" if has_safe else "pytorch_model.bin"
+        import pickle
+
+        if isinstance(exc, pickle.UnpicklingError):
+            why = "torch's safe loader refused it: it is not a pickle of tensors"
+        else:
+            why = f"{type(exc).__name__}: {(str(exc).strip().splitlines() or [''])[0][:200]}"
+        raise ModelNotFoundError(f"model {ref.label}: {path / file} is not loadable weights "
+                                 f"({why})") from None
     finally:
+        hf_logging.set_verbosity(verbosity)
         if bars_were_on:
             hf_logging.enable_progress_bar()
     extra: dict[str, Any] = {}
@@ -305,6 +407,38 @@ def load(ref: ModelRef, options: LoadOptions, *, weights: bool = True) -> Loaded
         load_seconds=time.perf_counter() - started, commit=commit, extra=extra,
         config=config, generation_config=generation_config,
     )
+
+
+def _is_weights_error(exc: Exception) -> bool:
+    """Whether the loader failed reading the weights file itself (safetensors' errors, or any
+    error raised inside torch.load: a pickle of something else fails in many ways)."""
+    import pickle
+    import traceback
+
+    if isinstance(exc, pickle.UnpicklingError):
+        return True
+    if type(exc).__name__ in ("SafetensorError", "HeaderTooLarge", "MetadataIncompleteBuffer"):
+        return True
+    frames = traceback.extract_tb(exc.__traceback__)
+    return any(f.filename.endswith(("torch/serialization.py", "torch/_weights_only_unpickler.py"))
+               for f in frames)
+
+
+def _check_loaded_weights(model: Any, info: dict[str, Any], ref: ModelRef, path: Path,
+                          has_safe: bool) -> None:
+    """The checkpoint must have held this model's weights: transformers initializes whatever is
+    missing at random and only logs it, so a pickle of something else would "translate"."""
+    missing = sorted(info.get("missing_keys") or ())
+    if not missing:
+        return
+    total = max(1, len(model.state_dict()))
+    file = "model.safetensors" if has_safe else "pytorch_model.bin"
+    if len(missing) > _MAX_MISSING_SHARE * total:
+        raise ModelNotFoundError(
+            f"model {ref.label}: {path / file} does not hold this model's weights ({len(missing)} "
+            f"of {total} tensors missing, e.g. {missing[0]})")
+    log.warning("model %s: %d tensors not in %s were initialized at random (%s)", ref.label,
+                len(missing), path / file, ", ".join(missing[:3]))
 
 
 def _fast_bfloat16() -> bool:

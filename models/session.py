@@ -77,6 +77,9 @@ def open_translator(request: TranslationRequest) -> Seq2SeqTranslator:
     name = request.model or default_translation_model(request.source_lang, request.target_lang)
     ref = resolve_model(name, request.revision)
     spec = ref.spec
+    if spec is not None and spec.task != "translation":
+        raise UsageError(f"model {ref.label} is a {spec.task} model, not a translation model; "
+                         "`tarjama models list` shows the translation models")
     if spec is not None and (spec.source_lang, spec.target_lang) != (
         request.source_lang, request.target_lang
     ):
@@ -88,7 +91,8 @@ def open_translator(request: TranslationRequest) -> Seq2SeqTranslator:
         raise UsageError(f"unknown backend '{request.backend}' (use torch or ctranslate2)")
     if request.backend == "ctranslate2" and request.quantize:
         raise UsageError("--quantize is for the torch backend; ctranslate2 quantizes on conversion")
-    loaded = load(ref, request.load_options(request.quantize), weights=request.backend == "torch")
+    loaded = load(ref, request.load_options(request.quantize), weights=request.backend == "torch",
+                  task="translation")
     engine = None
     if request.backend == "ctranslate2":
         from tarjama.models.ct2 import CT2Engine
@@ -185,7 +189,7 @@ def open_summarizer(request: SummarizationRequest) -> Seq2SeqSummarizer:
             f"model {ref.label} summarizes {spec.source_lang} text, but the summary step reads "
             f"{request.lang}"
         )
-    loaded = load(ref, request.load_options())
+    loaded = load(ref, request.load_options(), task="summarization")
     decoding = decoding_for(loaded, beams=request.beams, max_new_tokens=request.max_summary_tokens)
     return Seq2SeqSummarizer(loaded, decoding, max_input_tokens=request.max_input_tokens)
 

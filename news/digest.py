@@ -19,6 +19,7 @@ run goes on. A stop request (Ctrl-C) is honoured between batches.
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import threading
 import time
@@ -311,6 +312,9 @@ class _Run:
         self.counts = {k: 0 for k in ("done", "failed", "skipped", "duplicates", "older",
                                       "deferred", "sources_failed")}
         self.started = _utc_now()
+        # Set when the run is torn down by an exception (a second Ctrl-C in the API): article
+        # fetches in flight stop at once instead of at their deadline.
+        self.abort = threading.Event()
         self._translator: TranslationCache | None = None
         self._translator_ident: dict[str, Any] | None = None
         self._summarizer_idents: dict[str, dict[str, Any] | None] = {}
@@ -351,6 +355,8 @@ class _Run:
                 continue
             self.seen.update(keys)
             pending.append(entry)
+        if self.should_stop():  # a stop request cut a feed fetch short: the scan is incomplete
+            self.interrupted = True
         return pending
 
     # batches ---------------------------------------------------------------------------------
@@ -360,14 +366,18 @@ class _Run:
             self.progress.start(len(pending))
         size = max(1, self.options.batch_size)
         with ThreadPoolExecutor(max_workers=max(1, self.options.fetch_workers)) as pool:
-            for start in range(0, len(pending), size):
-                if self.interrupted or self.should_stop():
-                    self.interrupted = True
-                    break
-                batch = pending[start : start + size]
-                self._batch(batch, pool)
-                if self.progress is not None:
-                    self.progress.advance(start + len(batch), self.counts["failed"])
+            try:
+                for start in range(0, len(pending), size):
+                    if self.interrupted or self.should_stop():
+                        self.interrupted = True
+                        break
+                    batch = pending[start : start + size]
+                    self._batch(batch, pool)
+                    if self.progress is not None:
+                        self.progress.advance(start + len(batch), self.counts["failed"])
+            except BaseException:
+                self.abort.set()  # before the pool waits for its threads
+                raise
 
     def _batch(self, batch: list[Item], pool: ThreadPoolExecutor) -> None:
         if self.options.fetch_articles and len(batch) > 1:
@@ -640,7 +650,8 @@ def run_digest(
     started = time.monotonic()
     limits = options.limits
     run = _Run(journal, summarizer, translator, options, cache,
-               fetch or (lambda url: fetch_url(url, limits)), should_stop, progress)
+               fetch or (lambda url: fetch_url(url, limits, cancel=run.abort.is_set)),
+               should_stop, progress)
     pending = run.scan(entries)
     run.process(pending)
     c = run.counts
@@ -653,30 +664,46 @@ def run_digest(
 
 
 @contextmanager
-def stop_requested_on_signals(signals: Sequence[int] = (signal.SIGINT, signal.SIGTERM)
+def stop_requested_on_signals(signals: Sequence[int] = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
                               ) -> Iterator[Callable[[], bool]]:
-    """Turn the first Ctrl-C (or SIGTERM) into a stop request the run checks between batches.
+    """Turn the first Ctrl-C (or SIGTERM, SIGHUP) into a stop request the run checks between
+    batches.
 
-    A second signal gets the default behaviour back (KeyboardInterrupt / termination), for a
-    user who does not want to wait for the batch. Outside the main thread, signals cannot be
-    handled and the yielded check is always False.
+    A second one ends the process at once, exit code 130 (128 + the signal's number for the
+    others), without a traceback from whatever was running (torch, a thread's join): for a user
+    who does not want to wait for the batch. What is in the output stays (each record is one
+    whole line, already written); the batch in progress is done again by the next run; after a
+    stop request this holds until the process has exited. SIGHUP ignored (nohup) stays ignored. Outside the main thread, signals cannot be handled and the
+    yielded check is always False.
     """
     event = threading.Event()
     if threading.current_thread() is not threading.main_thread():
         yield event.is_set
         return
-    previous = {sig: signal.getsignal(sig) for sig in signals}
+    # SIGHUP ignored (nohup) stays ignored; Ctrl-C and SIGTERM are always taken, even where a
+    # shell started the run in the background with SIGINT ignored.
+    taken = [sig for sig in signals
+             if sig != signal.SIGHUP or signal.getsignal(sig) is not signal.SIG_IGN]
+    previous = {sig: signal.getsignal(sig) for sig in taken}
+
+    def again(signum: int, frame: Any) -> None:
+        os.write(2, b"tarjama: interrupted; stopped at once (run the same command again to resume)\n")
+        os._exit(128 + signum)
 
     def handler(signum: int, frame: Any) -> None:
         event.set()
-        for sig, old in previous.items():
-            signal.signal(sig, old)
+        for sig in taken:
+            signal.signal(sig, again)
         log.warning("stopping after the current batch (press Ctrl-C again to stop at once)")
 
-    for sig in signals:
+    for sig in taken:
         signal.signal(sig, handler)
     try:
         yield event.is_set
     finally:
-        for sig, old in previous.items():
-            signal.signal(sig, old)
+        # After a stop request the next signal still ends the process at once, up to its very
+        # exit: giving back Python's own handler would let a Ctrl-C raise KeyboardInterrupt
+        # inside torch's exit hooks, with a traceback.
+        if not event.is_set():
+            for sig, old in previous.items():
+                signal.signal(sig, old)

@@ -22,10 +22,10 @@ import urllib.parse
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Mapping, Sequence
+from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 
 from tarjama.errors import InputError, one_line
-from tarjama.news.fetch import FetchLimits, fetch_url
+from tarjama.news.fetch import FetchCancelled, FetchLimits, fetch_url
 from tarjama.news.sources import HTML_SUFFIXES, is_url
 from tarjama.nlp.normalize import fold_for_matching
 from tarjama.nlp.webtext import html_fragment_text
@@ -64,12 +64,17 @@ class SourceFailure:
 class Source:
     kind: str  # "feed-url" | "feed-file" | "jsonl" | "folder" | "html-file"
     location: str
+    # The bytes of a source that can be read only once (a FIFO, `<(curl ...)`), read when the
+    # source was classified; None for files, read when their turn comes.
+    data: bytes | None = None
 
 
 _FEED_SUFFIXES = {".xml", ".rss", ".atom", ".rdf", ".feed"}
 _JSONL_SUFFIXES = {".jsonl", ".ndjson"}
 _FOLDER_SUFFIXES = HTML_SUFFIXES | {".txt"}
 _SNIFF = 4096
+# A FIFO or `<(...)` source is read whole when it is classified; this bounds it.
+_STREAM_LIMIT = 256 << 20
 _DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
@@ -101,41 +106,68 @@ def _resolve(arg: str, base: Path | None, depth: int) -> list[Source]:
         raise InputError(f"{name}: no such file or directory")
     if path.is_dir():
         return [Source("folder", name)]
+    data = None
+    if not path.is_file():  # a FIFO or `<(...)`: it can be read once only, so read it now
+        data = _read_bytes(path, _STREAM_LIMIT)
     suffix = path.suffix.lower()
     if suffix in _FEED_SUFFIXES:
-        return [Source("feed-file", name)]
+        return [Source("feed-file", name, data)]
     if suffix in _JSONL_SUFFIXES:
-        return [Source("jsonl", name)]
+        return [Source("jsonl", name, data)]
     if suffix in HTML_SUFFIXES:
-        return [Source("html-file", name)]
-    head = _read_head(path)
+        return [Source("html-file", name, data)]
+    head = _read_head(path) if data is None else _head_of(data)
     if head.startswith("{"):
-        return [Source("jsonl", name)]
+        return [Source("jsonl", name, data)]
     if head.startswith("<"):
         lowered = head[:_SNIFF].lower()
         is_feed = any(tag in lowered for tag in ("<rss", "<feed", "<rdf:rdf", "<channel"))
-        return [Source("feed-file" if is_feed else "html-file", name)]
+        return [Source("feed-file" if is_feed else "html-file", name, data)]
     # Anything else is a list of sources, one a line; a list inside a list is allowed once,
     # which is enough for "all my lists" and cannot loop.
     if depth >= 2:
         raise InputError(f"{name}: lists of sources nest too deeply (a list may name lists once)")
     sources: list[Source] = []
-    for number, line in enumerate(_read_text(path).splitlines(), start=1):
+    text = _read_text(path) if data is None else _decoded(data, path)
+    for number, line in enumerate(text.splitlines(), start=1):
         entry = line.strip()
         if not entry or entry.startswith("#"):
             continue
         try:
             sources.extend(_resolve(entry, base=path.parent, depth=depth + 1))
         except InputError as exc:
-            hint = ""
-            if not sources and "no such file" in exc.message:
-                # Most likely an article given directly, not a list of sources.
-                hint = (" (a text file argument is read as a list of feed URLs or paths, one a "
-                        "line; to digest .txt articles, give the folder that holds them)")
-            raise InputError(f"{name}, line {number}: {exc.message}{hint}") from None
+            if not sources and not _looks_like_source(entry):
+                # Its first entry is not a source, so this is most likely not a list at all: say
+                # what was expected, never what the file holds (it may be anything: /etc/passwd).
+                raise InputError(
+                    f"{name}: not a feed, a JSONL file, a folder or a list of sources (line "
+                    f"{number} is neither an http(s) URL nor an existing path); a text file is "
+                    "read as a list of feed URLs or paths, one a line, so to digest .txt "
+                    "articles give the folder that holds them") from None
+            raise InputError(f"{name}, line {number}: {exc.message}") from None
     if not sources:
         raise InputError(f"{name}: is empty (expected feed URLs or paths, one a line)")
     return sources
+
+
+def _looks_like_source(entry: str) -> bool:
+    """An entry of a list that is meant as a source (a URL, a feed or article file name), so an
+    error may quote it; anything else may be a line of an unrelated file, never echoed."""
+    if "://" in entry or len(entry) > 500:
+        return "://" in entry and len(entry) <= 500
+    suffix = Path(entry).suffix.lower()
+    return suffix in _FEED_SUFFIXES | _JSONL_SUFFIXES | _FOLDER_SUFFIXES or entry.endswith(("/", os.sep))
+
+
+def _head_of(data: bytes) -> str:
+    return data[:_SNIFF].decode("utf-8", "replace").lstrip("\ufeff \t\r\n")
+
+
+def _decoded(data: bytes, path: Path) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{path}: invalid UTF-8 at byte {exc.start}; convert it to UTF-8 first") from None
 
 
 def _read_head(path: Path) -> str:
@@ -144,15 +176,11 @@ def _read_head(path: Path) -> str:
             raw = handle.read(_SNIFF)
     except OSError as exc:
         raise InputError(f"{path}: cannot open ({exc.strerror or exc})") from None
-    return raw.decode("utf-8", "replace").lstrip("\ufeff \t\r\n")
+    return _head_of(raw)
 
 
 def _read_text(path: Path, limit: int | None = None) -> str:
-    data = _read_bytes(path, limit)
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise InputError(f"{path}: invalid UTF-8 at byte {exc.start}; convert it to UTF-8 first") from None
+    return _decoded(_read_bytes(path, limit), path)
 
 
 def _read_bytes(path: Path, limit: int | None = None) -> bytes:
@@ -166,28 +194,42 @@ def _read_bytes(path: Path, limit: int | None = None) -> bytes:
     return data
 
 
-def iter_items(sources: Iterable[Source], limits: FetchLimits) -> Iterator[Item | SourceFailure]:
-    """Items of every source in order; a source that fails yields one SourceFailure instead."""
+def iter_items(sources: Iterable[Source], limits: FetchLimits, *,
+               cancel: Callable[[], bool] | None = None) -> Iterator[Item | SourceFailure]:
+    """Items of every source in order; a source that fails yields one SourceFailure instead.
+
+    ``cancel`` (a stop request) cuts a feed fetch in flight and ends the iteration; a source
+    stopped that way is not a failure.
+    """
     for source in sources:
         try:
-            items = read_source(source, limits)
+            items = read_source(source, limits, cancel=cancel)
+        except FetchCancelled:
+            return
         except InputError as exc:
             yield SourceFailure(source.location, exc.message)
             continue
         yield from items
 
 
-def read_source(source: Source, limits: FetchLimits) -> list[Item]:
+def read_source(source: Source, limits: FetchLimits, *,
+                cancel: Callable[[], bool] | None = None) -> list[Item]:
     if source.kind == "feed-url":
-        fetched = fetch_url(source.location, limits)
+        fetched = fetch_url(source.location, limits, cancel=cancel)
         return parse_feed(fetched.data, source.location, base_url=fetched.final_url)
     if source.kind == "feed-file":
-        return parse_feed(_read_bytes(Path(source.location), limits.max_bytes), source.location)
+        data = source.data
+        if data is not None and len(data) > limits.max_bytes:
+            raise InputError(f"{source.location}: larger than the {limits.max_bytes}-byte limit")
+        return parse_feed(data if data is not None else _read_bytes(Path(source.location), limits.max_bytes),
+                          source.location)
     if source.kind == "jsonl":
-        return list(_jsonl_items(Path(source.location)))
+        return list(_jsonl_items(Path(source.location), source.data))
     if source.kind == "folder":
         return _folder_items(Path(source.location))
     if source.kind == "html-file":
+        if source.data is not None:
+            return [Item(id=source.location, source=source.location, html=source.data)]
         return [_file_item(Path(source.location), source.location)]
     raise ValueError(f"unknown source kind {source.kind!r}")
 
@@ -237,8 +279,11 @@ def parse_feed(data: bytes, source: str, *, base_url: str | None = None) -> list
     headers = {"content-location": base_url} if base_url else {}
     # Always a stream: given a str feedparser fetches it as a URL, and given bytes it first tries
     # open(data), so a feed whose body is "/dev/zero" or a local path would be read from disk.
-    parsed = feedparser.parse(io.BytesIO(data), response_headers=headers, sanitize_html=True,
-                              resolve_relative_uris=True)
+    try:
+        parsed = feedparser.parse(io.BytesIO(data), response_headers=headers, sanitize_html=True,
+                                  resolve_relative_uris=True)
+    except Exception as exc:  # a mangled XML declaration breaks feedparser's encoding sniffing
+        raise InputError(f"{source}: not a readable feed ({one_line(exc)})") from None
     entries = [e for e in parsed.entries if any(e.get(k) for k in (
         "id", "link", "title", "summary", "content"))]
     if not entries:
@@ -311,10 +356,10 @@ def _lang(value: Any) -> str | None:
 # --- JSONL, folders, single files ------------------------------------------------------------
 
 
-def _jsonl_items(path: Path) -> Iterator[Item]:
+def _jsonl_items(path: Path, data: bytes | None = None) -> Iterator[Item]:
     source = str(path)
     try:
-        handle = path.open("rb")
+        handle = path.open("rb") if data is None else io.BytesIO(data)
     except OSError as exc:
         raise InputError(f"{path}: cannot open ({exc.strerror or exc})") from None
     with handle:

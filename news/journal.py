@@ -23,11 +23,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator, Mapping
 
-from tarjama.errors import InputError
-from tarjama.outputs import AppendOnlyJSONL, jsonl_lines
+from tarjama.errors import InputError, OutputError
+from tarjama.outputs import AppendOnlyJSONL, jsonl_lines, output_failed
 
-__all__ = ["Journal", "JournalState", "cache_path_for", "errors_path_for", "lock_path_for",
-           "read_records", "record_keys"]
+__all__ = ["Journal", "JournalState", "cache_path_for", "errors_path_for", "check_ours",
+           "lock_path_for", "read_records", "record_keys"]
+
+# What every line of a digest output (and of its errors file) has; a file whose lines lack
+# them is someone else's and is never appended to or repaired.
+RECORD_KEYS = ("id", "dedupe", "digested_at")
+ERROR_KEYS = ("stage", "error", "at")
 
 log = logging.getLogger("tarjama")
 
@@ -91,6 +96,7 @@ class Journal:
     @classmethod
     def open(cls, output: Path) -> "Journal":
         journal = cls(output)
+        journal._check_target()
         journal._acquire()
         try:
             journal._out = AppendOnlyJSONL(output)
@@ -106,16 +112,22 @@ class Journal:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _acquire(self) -> None:
+    def _check_target(self) -> None:
         parent = self.output.parent
         if not parent.is_dir():
-            raise InputError(f"{self.output}: directory {parent} does not exist")
+            raise OutputError(f"{self.output}: directory {parent} does not exist")
         if self.output.is_dir():
-            raise InputError(f"{self.output}: is a directory; -o takes a file name")
+            raise OutputError(f"{self.output}: is a directory; -o takes a file name")
+        # Before the lock is created: a file refused here gets no .lock beside it.
+        ours = self.lock_path.exists()
+        check_ours(self.output, RECORD_KEYS, "digest", lock_seen=ours)
+        check_ours(self.errors_path, ERROR_KEYS, "digest error", lock_seen=ours)
+
+    def _acquire(self) -> None:
         try:
             fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
         except OSError as exc:
-            raise InputError(f"{self.lock_path}: cannot create lock file ({exc.strerror or exc})") from None
+            raise output_failed(self.lock_path, exc, "cannot create lock file") from None
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -157,6 +169,35 @@ class Journal:
             fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
             os.close(self._lock_fd)
             self._lock_fd = -1
+
+
+def check_ours(path: Path, keys: tuple[str, ...], what: str, *, lock_seen: bool) -> None:
+    """Refuse a file to append to unless it is new, empty, or every line is a `what` record
+    (a JSON object with all of `keys`).
+
+    With the lock file of an earlier run beside it, the file is a digest's output: any JSON
+    object is taken as a record, and a line that is not JSON is corruption to skip (as
+    read_records does) or the tail a crash tore (repaired when the file is opened). Anything
+    else (a text file, someone's JSONL) is the user's and is never appended to or cut. Devices
+    and FIFOs are refused too: the output is read back on every run to resume.
+    """
+    if path.exists() and not path.is_file():
+        raise OutputError(f"{path}: not a regular file; a digest's output is read back on every "
+                          "run to resume, so it must be a file")
+    try:
+        for number, raw, terminated in jsonl_lines(path):
+            try:
+                record = json.loads(raw)
+            except ValueError:  # UnicodeDecodeError included
+                if lock_seen or (not terminated and raw.startswith(b'{"id":')):
+                    continue
+                record = None
+            if not (isinstance(record, dict) and (lock_seen or all(k in record for k in keys))):
+                raise OutputError(
+                    f"{path}: line {number} is not a {what} record; -o must name a digest's own "
+                    "JSONL output, a new file or an empty one (refusing to append to this file)")
+    except OSError as exc:
+        raise output_failed(path, exc, "cannot read") from None
 
 
 def record_keys(record: Mapping[str, Any]) -> list[str]:

@@ -17,11 +17,12 @@ import unicodedata
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
-from tarjama.errors import InputError
+from tarjama.errors import OutputError, UsageError
 from tarjama.news.journal import read_records
-from tarjama.outputs import atomic_write_text
+from tarjama.outputs import atomic_write_text, check_output, output_failed
 
-__all__ = ["group_records", "render_html", "render_markdown", "safe_filename", "write_digest_pages"]
+__all__ = ["check_render_target", "group_records", "render_format", "render_html",
+           "render_markdown", "safe_filename", "write_digest_pages"]
 
 Record = Mapping[str, Any]
 
@@ -230,8 +231,27 @@ def safe_filename(title: str, suffix: str, taken: set[str] | None = None, max_ch
 def _write_atomic(path: Path, text: str) -> None:
     parent = path.parent if str(path.parent) else Path(".")
     if not parent.is_dir():
-        raise InputError(f"{path}: directory {parent} does not exist")
+        raise OutputError(f"{path}: directory {parent} does not exist")
     atomic_write_text(path, text)
+
+
+def render_format(target: Path) -> str:
+    """What `target` asks for: "folder" (one page per feed), "html" or "md"; a UsageError for
+    anything else, so a wrong suffix fails before the digest runs, not after."""
+    # A folder when it is one, or when the name has no suffix (typer drops a trailing "/").
+    if target.is_dir() or str(target).endswith(os.sep) or not target.suffix:
+        return "folder"
+    suffix = target.suffix.lower()
+    if suffix in (".html", ".htm"):
+        return "html"
+    if suffix in (".md", ".markdown"):
+        return "md"
+    raise UsageError(f"{target}: --render takes a .html or .md file, or a folder")
+
+
+def check_render_target(target: Path, inputs: Sequence[str | Path] = ()) -> None:
+    """Refuse, before any work, a --render target of the wrong kind or in an unwritable place."""
+    check_output(target, inputs=inputs, option="--render", folder=render_format(target) == "folder")
 
 
 def write_digest_pages(journal_path: Path, target: Path, title: str = "News digest") -> list[Path]:
@@ -240,11 +260,13 @@ def write_digest_pages(journal_path: Path, target: Path, title: str = "News dige
     ``*.html``/``*.htm`` and ``*.md``/``*.markdown`` give one page; a folder (an existing one, or
     a name without suffix) gets one HTML page per feed, named from the feed's title, and an index.
     """
+    kind = render_format(target)
     records = list(read_records(journal_path))
-    # A folder when it is one, or when the name has no suffix (typer drops a trailing "/").
-    as_dir = target.is_dir() or str(target).endswith(os.sep) or not target.suffix
-    if as_dir:
-        target.mkdir(parents=True, exist_ok=True)
+    if kind == "folder":
+        try:
+            target.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise output_failed(target, exc, "cannot create folder") from None
         root = target.resolve()
         taken: set[str] = {"index.html"}
         links = []
@@ -253,7 +275,7 @@ def write_digest_pages(journal_path: Path, target: Path, title: str = "News dige
             filename = safe_filename(name, ".html", taken)
             path = root / filename
             if path.resolve().parent != root:  # belt and braces: never outside the folder
-                raise InputError(f"{filename}: refusing a page name outside {root}")
+                raise OutputError(f"{filename}: refusing a page name outside {root}")
             _write_atomic(path, render_html([], title=f"{title}: {name}", groups=[(name, items)]))
             links.append((name, filename, len(items)))
             written.append(path)
@@ -266,11 +288,8 @@ def write_digest_pages(journal_path: Path, target: Path, title: str = "News dige
         ]
         _write_atomic(root / "index.html", "\n".join(index))
         return [*written, root / "index.html"]
-    suffix = target.suffix.lower()
-    if suffix in (".html", ".htm"):
+    if kind == "html":
         _write_atomic(target, render_html(records, title=title))
-    elif suffix in (".md", ".markdown"):
-        _write_atomic(target, render_markdown(records, title=title))
     else:
-        raise InputError(f"{target}: --render takes a .html or .md file, or a folder")
+        _write_atomic(target, render_markdown(records, title=title))
     return [target]

@@ -32,3 +32,10 @@ def tiny_marian_pickle(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from tiny import build_marian
 
     return build_marian(tmp_path_factory.mktemp("tiny-marian-pickle"), safetensors=False)
+
+
+@pytest.fixture(scope="session")
+def tiny_mt5(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from tiny import build_mt5
+
+    return build_mt5(tmp_path_factory.mktemp("tiny-mt5"))

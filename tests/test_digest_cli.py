@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -77,20 +78,26 @@ def test_arabic_and_english_feeds_with_a_tiny_model(local_server: LocalServer, t
     assert len(lines_of(out)) == 6
 
 
-def test_abstractive_method_with_tiny_models(tiny_marian: Path, tmp_path: Path) -> None:
-    # The tiny model stands in for both the summarizer and the translator: only the route is tested.
+def test_abstractive_method_with_tiny_models(tiny_marian: Path, tiny_mt5: Path, tmp_path: Path) -> None:
+    # Tiny random models: only the route is tested (a translation model is refused as the
+    # summarizer). The random summarizer is made to write a few tokens before it may stop.
+    summarizer_dir = tmp_path / "mt5"
+    shutil.copytree(tiny_mt5, summarizer_dir)
+    generation = json.loads((summarizer_dir / "generation_config.json").read_text(encoding="utf-8"))
+    (summarizer_dir / "generation_config.json").write_text(json.dumps({**generation, "min_new_tokens": 4}),
+                                                           encoding="utf-8")
     jsonl = tmp_path / "ar.jsonl"
     jsonl.write_text("".join(json.dumps({"id": f"a{i}", "title": ar_article(i)[0], "text": ar_article(i)[1]},
                                         ensure_ascii=False) + "\n" for i in range(2)), encoding="utf-8")
     out = tmp_path / "digest.jsonl"
     result = tarjama("digest", str(jsonl), "-o", str(out), "--method", "abstractive",
-                     "--summary-model", str(tiny_marian), "--model", str(tiny_marian),
+                     "--summary-model", str(summarizer_dir), "--model", str(tiny_marian),
                      "--threads", "1", "--beams", "1", "--progress")
     assert result.exit_code == 0, result.stderr
     records = lines_of(out)
     assert len(records) == 2 and all(r["method"] == "abstractive" for r in records)
     summarizer = records[0]["models"]["summarizer"]
-    assert summarizer["summarizer"] == "abstractive" and summarizer["model"]["path"] == str(tiny_marian)
+    assert summarizer["summarizer"] == "abstractive" and summarizer["model"]["path"] == str(summarizer_dir)
     assert all(r["summary_en"] for r in records)
 
 

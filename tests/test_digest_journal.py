@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from tarjama.errors import InputError
+from tarjama.errors import InputError, OutputError
 from tarjama.news.cache import ContentCache, cache_key
-from tarjama.news.journal import Journal, read_records
+from tarjama.news.journal import Journal, lock_path_for, read_records
 from tarjama.outputs import dumps_line, recover_torn_tail
 
 
@@ -38,6 +38,7 @@ def test_append_resume_and_keys(tmp_path: Path) -> None:
 def test_torn_last_line_is_cut_on_open(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     out = tmp_path / "digest.jsonl"
     out.write_bytes(dumps_line(record(1)) + dumps_line(record(2)) + b'{"id": "item-3", "tit')
+    lock_path_for(out).touch()  # a digest wrote it (a file that is not a digest's is refused)
     assert [r["id"] for r in read_records(out)] == ["item-1", "item-2"]
     with Journal.open(out) as journal:
         assert journal.state.done_ids == {"item-1", "item-2"}
@@ -69,9 +70,9 @@ def test_second_writer_is_refused(tmp_path: Path) -> None:
 
 
 def test_output_must_be_a_file_in_an_existing_folder(tmp_path: Path) -> None:
-    with pytest.raises(InputError, match="is a directory"):
+    with pytest.raises(OutputError, match="is a directory"):
         Journal.open(tmp_path)
-    with pytest.raises(InputError, match="does not exist"):
+    with pytest.raises(OutputError, match="does not exist"):
         Journal.open(tmp_path / "no" / "digest.jsonl")
 
 

@@ -6,7 +6,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from tarjama.errors import InputError
+from tarjama.errors import UsageError
 from tarjama.news.render import (
     group_records,
     render_html,
@@ -106,5 +106,5 @@ def test_pages_from_the_journal(tmp_path: Path) -> None:
     assert {p.name for p in written} == {"أخبار-الخليج.html", "world.html", "outside.html", "index.html"}
     assert all(p.parent == pages.resolve() for p in written)
     assert not (tmp_path.parent / "outside.html").exists()
-    with pytest.raises(InputError, match="takes a .html or .md file"):
+    with pytest.raises(UsageError, match="takes a .html or .md file"):
         write_digest_pages(journal, tmp_path / "digest.pdf")
