@@ -44,8 +44,8 @@ from tarjama.nlp.translate import (
 )
 
 __all__ = ["DigestRun", "Summarizer", "Summary", "TranslatedArticle", "Translator", "digest",
-           "evaluate", "lines_of", "score", "split", "summarize", "write_article_json",
-           "write_article_text"]
+           "evaluate", "iter_article_json", "lines_of", "score", "split", "summarize",
+           "write_article_json", "write_article_text"]
 
 def lines_of(text: str) -> list[Line]:
     """Text in memory as input lines (one paragraph a line; \\r\\n and \\n both end a line)."""
@@ -171,12 +171,25 @@ def write_article_json(out: TextIO, paragraphs: Iterable[TranslatedParagraph],
                        advance: Callable[[int], None] = lambda line: None) -> None:
     """TranslatedArticle.to_json(), streamed by hand so a long article never sits in memory
     as one JSON tree (the stats are complete once the last paragraph is out)."""
+
+    def written() -> Iterator[TranslatedParagraph]:
+        for para in paragraphs:
+            yield para
+            advance(para.line)  # asked for the next one: this one is written
+
+    for chunk in iter_article_json(written(), provenance, stats):
+        out.write(chunk)
+
+
+def iter_article_json(paragraphs: Iterable[TranslatedParagraph], provenance: Mapping[str, Any],
+                      stats: TranslationStats) -> Iterator[str]:
+    """The text of TranslatedArticle.to_json() in pieces: the head, each paragraph as it comes
+    (the server streams them), then the stats."""
     head = json.dumps({"tarjama_version": __version__, **provenance}, ensure_ascii=False, indent=1)
-    out.write(head[:-2] + ',\n "paragraphs": [\n')
+    yield head[:-2] + ',\n "paragraphs": [\n'
     for i, para in enumerate(paragraphs):
-        out.write((",\n" if i else "") + json.dumps(para.to_json(), ensure_ascii=False))
-        advance(para.line)
-    out.write('\n ],\n "stats": ' + json.dumps(stats.to_json()) + "\n}\n")
+        yield (",\n" if i else "") + json.dumps(para.to_json(), ensure_ascii=False)
+    yield '\n ],\n "stats": ' + json.dumps(stats.to_json()) + "\n}\n"
 
 
 def split(lines: Iterable[Line] | str, *, normalized: bool = False
