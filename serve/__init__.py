@@ -18,7 +18,7 @@ from tarjama.errors import UsageError
 __all__ = ["require_extra"]
 
 # What the extra installs, by import name.
-_EXTRA = ("fastapi", "uvicorn", "multipart", "prometheus_client")
+_EXTRA = ("fastapi", "uvicorn", "python_multipart", "prometheus_client")
 
 
 def require_extra() -> None:
