@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 # A plain `torch` requirement can pull a multi-GB CUDA build; the CPU wheel is pinned and installed first.
 TORCH ?= torch==2.13.0
 
-.PHONY: setup run test bench clean
+.PHONY: setup run test bench bench-serve clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,10 @@ test: setup
 DATA_DIR ?= ../shared/data
 bench: setup
 	HF_HUB_OFFLINE=1 $(BIN)/tarjama bench --synthetic opus-mt-ar-en $(if $(wildcard $(DATA_DIR)),--data-dir $(DATA_DIR))
+
+# `tarjama serve` with and without dynamic batching, 1/8/32 clients (README "HTTP server").
+bench-serve: setup
+	HF_HUB_OFFLINE=1 $(BIN)/python scripts/serve_bench.py --synthetic opus-mt-ar-en --data-dir $(DATA_DIR)
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache

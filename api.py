@@ -49,8 +49,8 @@ from tarjama.nlp.translate import (
 )
 
 __all__ = ["CheckReport", "CheckedLine", "DigestRun", "Summarizer", "Summary",
-           "TranslatedArticle", "Translator", "check", "digest", "evaluate", "lines_of",
-           "load_glossary", "score", "split", "summarize", "write_article_json",
+           "TranslatedArticle", "Translator", "check", "digest", "evaluate", "iter_article_json",
+           "lines_of", "load_glossary", "score", "split", "summarize", "write_article_json",
            "write_article_text"]
 
 def lines_of(text: str) -> list[Line]:
@@ -240,15 +240,29 @@ def write_article_json(out: TextIO, paragraphs: Iterable[TranslatedParagraph],
                        boilerplate: Sequence[SetAside] = ()) -> None:
     """TranslatedArticle.to_json(), streamed by hand so a long article never sits in memory
     as one JSON tree (the stats are complete once the last paragraph is out)."""
+
+    def written() -> Iterator[TranslatedParagraph]:
+        for para in paragraphs:
+            yield para
+            advance(para.line)  # asked for the next one: this one is written
+
+    for chunk in iter_article_json(written(), provenance, stats, boilerplate):
+        out.write(chunk)
+
+
+def iter_article_json(paragraphs: Iterable[TranslatedParagraph], provenance: Mapping[str, Any],
+                      stats: TranslationStats, boilerplate: Sequence[SetAside] = ()
+                      ) -> Iterator[str]:
+    """The text of TranslatedArticle.to_json() in pieces: the head, each paragraph as it comes
+    (the server streams them), then the article's checks, what was set aside, and the stats."""
     head = json.dumps({"tarjama_version": __version__, **provenance}, ensure_ascii=False, indent=1)
-    out.write(head[:-2] + ',\n "paragraphs": [\n')
+    yield head[:-2] + ',\n "paragraphs": [\n'
     for i, para in enumerate(paragraphs):
-        out.write((",\n" if i else "") + json.dumps(para.to_json(), ensure_ascii=False))
-        advance(para.line)
+        yield (",\n" if i else "") + json.dumps(para.to_json(), ensure_ascii=False)
     checks = json.dumps([c.to_json() for c in stats.document_checks], ensure_ascii=False)
     aside = json.dumps([b.to_json() for b in boilerplate], ensure_ascii=False)
-    out.write('\n ],\n "checks": ' + checks + ',\n "boilerplate": ' + aside
-              + ',\n "stats": ' + json.dumps(stats.to_json()) + "\n}\n")
+    yield ('\n ],\n "checks": ' + checks + ',\n "boilerplate": ' + aside
+           + ',\n "stats": ' + json.dumps(stats.to_json()) + "\n}\n")
 
 
 def split(lines: Iterable[Line] | str, *, normalized: bool = False

@@ -778,6 +778,65 @@ def _exit_now(signum: int, frame: Any) -> None:
     os._exit(128 + signum)
 
 
+@app.command()
+@handled
+def serve(
+    host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on: 127.0.0.1 is this machine only; 0.0.0.0 every network (then give --api-keys)."),
+    port: int = typer.Option(5000, "--port", min=1, max=65535),
+    model: Optional[list[str]] = typer.Option(None, "--model", "-m", help="[FROM-TO=]NAME|HUB_ID|DIR, repeatable, one per direction (default: opus-mt-ar-en). A registry name carries its direction; a directory without FROM-TO= is ar-en."),
+    backend: str = typer.Option("torch", "--backend", help="torch, or ctranslate2 (pip install 'tarjama[fast]')."),
+    quantize: Optional[str] = typer.Option(None, "--quantize", help="int8: dynamic int8 Linear layers (torch, CPU)."),
+    beams: Optional[int] = typer.Option(None, "--beams", min=1, help="Beam size (default: the model's)."),
+    batch_tokens: Optional[int] = typer.Option(None, "--batch-tokens", min=64, help="Padded source tokens x beams per model batch (default: the backend's); requests' sentences are gathered up to it."),
+    abstractive: bool = typer.Option(False, "--abstractive", help="Also load the abstractive summarizer the served directions need (bart-large-cnn for ar->en, ~1.6 GB); extractive summaries need none."),
+    summary_model: Optional[list[str]] = typer.Option(None, "--summary-model", help="[LANG=]NAME|DIR: the summarizer --abstractive loads (default: the registry's)."),
+    api_key: Optional[list[str]] = typer.Option(None, "--api-key", help="Require this API key (repeatable; 403 without it)."),
+    api_keys: Optional[Path] = typer.Option(None, "--api-keys", help="Require one of the API keys in this file (one a line, # comments)."),
+    max_chars: int = typer.Option(100_000, "--max-chars", min=1, help="Most characters of text in one request (413 beyond)."),
+    max_queue: int = typer.Option(1024, "--max-queue", min=1, help="Most sentences waiting for a model when a request arrives (503 beyond)."),
+    timeout: float = typer.Option(120.0, "--timeout", min=1.0, help="Seconds one request may take (504 beyond)."),
+    batch_wait_ms: float = typer.Option(5.0, "--batch-wait-ms", min=0.0, max=1000.0, help="How long an idle model waits for other requests' sentences to batch with."),
+    dynamic_batching: bool = typer.Option(True, "--dynamic-batching/--no-dynamic-batching", help="Gather concurrent requests' sentences into shared model batches (off: one request at a time)."),
+    cors: Optional[list[str]] = typer.Option(None, "--cors", help="Let web pages from this origin call the API (repeatable; * for any). Off by default."),
+    fetch: bool = typer.Option(True, "--fetch/--no-fetch", help="Let clients have the server fetch an article URL (with the digest's limits)."),
+    workers: int = typer.Option(1, "--workers", min=1, max=64, help="Server processes, each with its own copy of the models. 1 is best on a CPU: one process batches and uses every core."),
+    device: str = DeviceOpt,
+    dtype: str = DtypeOpt,
+    threads: Optional[int] = ThreadsOpt,
+    allow_pickle: bool = PickleOpt,
+    offline: bool = OfflineOpt,
+) -> None:
+    """Serve translation over HTTP: LibreTranslate's API, tarjama's JSON API and a reading page.
+
+    Models load once at start-up and are shared by all requests; concurrent requests' sentences share model batches. Binds 127.0.0.1 unless --host says otherwise. API: http://HOST:PORT/openapi.json; page: http://HOST:PORT/.
+    """
+    from tarjama.errors import UsageError
+    from tarjama.serve import require_extra
+
+    require_extra()
+    from tarjama.serve.server import (
+        ServeOptions,
+        parse_model_args,
+        parse_summary_model_args,
+        read_api_keys,
+    )
+    from tarjama.serve.server import serve as run_server
+
+    if api_key and api_keys:
+        raise UsageError("give --api-key or --api-keys, not both")
+    keys = read_api_keys(api_keys) if api_keys else frozenset(api_key or ())
+    settings = dict(max_chars=max_chars, max_queue=max_queue, timeout=timeout,
+                    batch_wait_ms=batch_wait_ms, dynamic_batching=dynamic_batching,
+                    api_keys=sorted(keys), cors=list(cors or ()), fetch_urls=fetch)
+    run_server(ServeOptions(
+        host=host, port=port, models=parse_model_args(model or []),
+        summary_models=parse_summary_model_args(summary_model or []), abstractive=abstractive,
+        backend=backend, quantize=quantize, beams=beams, batch_tokens=batch_tokens,
+        device=device, dtype=dtype, threads=threads, allow_pickle=allow_pickle, offline=offline,
+        workers=workers, log_level=logging.getLevelName(log.getEffectiveLevel()).lower(),
+        settings=settings))
+
+
 def run() -> None:
     """Console-script entry point."""
     try:

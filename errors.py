@@ -87,6 +87,30 @@ class Terminated(BaseException):
         return 128 + self.signum
 
 
+# `tarjama serve` only: a request the server cannot take now, or could not finish in time. They
+# never reach the command line; the server answers them with HTTP 503 and 504.
+
+
+class ServerBusyError(TarjamaError):
+    """More sentences are waiting for the model than the server queues (--max-queue)."""
+
+
+class RequestTimeoutError(TarjamaError):
+    """A request ran past the server's --timeout; its queued sentences were dropped."""
+
+
+class RequestTooLargeError(TarjamaError):
+    """More text in one request than the server's --max-chars allows (HTTP 413)."""
+
+    def __init__(self, size: int, limit: int) -> None:
+        # LibreTranslate's words, so its clients recognise the error.
+        super().__init__(f"Invalid request: request ({size}) exceeds text limit ({limit})")
+
+
+class ClientGoneError(TarjamaError):
+    """The client disconnected: its request's queued sentences were dropped."""
+
+
 def one_line(exc: BaseException, limit: int = 500) -> str:
     """An exception as one line for a log or an error record: a TarjamaError's own message, else
     the type and message of what a library raised (hostile input can break parsers any way)."""

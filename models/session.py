@@ -199,11 +199,15 @@ class SummaryModels:
     a short article or an extractive summary never loads (or downloads) a model it does not use."""
 
     def __init__(self, summarization: SummarizationRequest | None,
-                 translation: TranslationRequest | None) -> None:
+                 translation: TranslationRequest | None, *,
+                 summarizer: Seq2SeqSummarizer | None = None,
+                 translator: Seq2SeqTranslator | None = None) -> None:
+        """`summarizer` and `translator`: models opened already (a server shares its models
+        across requests), used instead of opening them from the requests."""
         self._summarization = summarization
         self._translation = translation
-        self._summarizer: Seq2SeqSummarizer | None = None
-        self._translator: Seq2SeqTranslator | None = None
+        self._summarizer: Seq2SeqSummarizer | None = summarizer
+        self._translator: Seq2SeqTranslator | None = translator
 
     @classmethod
     def for_plan(cls, plan: Any, *, summarizer: SummarizationRequest,

@@ -82,6 +82,9 @@ def test_wheel_installs_only_tarjama_and_runs_outside_the_checkout(tmp_path: Pat
     # Every module of the checkout is in the wheel (pyproject.toml lists the packages by hand).
     assert "tarjama/cli.py" in modules and "tarjama/nlp/segment.py" in modules
     assert sorted(modules - set(names)) == []
+    # Data files the package reads at run time (the server's page) are in it too.
+    assets = {f"tarjama/{p.relative_to(source)}" for p in (source / "serve" / "static").iterdir()}
+    assert assets and sorted(assets - set(names)) == []
     assert not any(n.startswith("tarjama/tests/") or n.startswith("tarjama/scripts/") for n in names)
 
     # A fresh venv with the wheel; its dependencies are borrowed from this environment through a
