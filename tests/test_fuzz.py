@@ -3,7 +3,7 @@ project's one-line error, never another exception, and text is never lost on the
 
 Targets: the text reader (random bytes, UTF-8/16/32 with and without byte-order marks), the
 sentence splitter over normalized text, the feed and JSONL readers (random and truncated XML and
-JSON), and the output-target checks. Bounded for CI (a fixed, derandomized set of examples that
+JSON), the output-target checks, and the glossary parser with its masking. Bounded for CI (a fixed, derandomized set of examples that
 runs in well under a minute); run it longer with
 
     TARJAMA_FUZZ_EXAMPLES=5000 .venv/bin/pytest -q tests/test_fuzz.py
@@ -247,3 +247,35 @@ def test_output_checks_refuse_or_write_and_never_destroy_an_input(scratch: Path,
     finally:
         if kind != "missing-folder" and (target.is_symlink() or target.exists()):
             target.unlink()
+
+
+# --- the glossary parser and masking ------------------------------------------------------------
+
+_CELL = st.text(_CHARS.filter(lambda c: c not in "\t\n\r\u2028\u0085\x0b\x0c"), max_size=20)
+
+
+@fuzz
+@given(rows=st.lists(st.lists(_CELL, min_size=0, max_size=4), max_size=6), sentence=TEXT)
+@example(rows=[["الأمم المتحدة", "United Nations"]], sentence="وبالأمم المتحدة")
+def test_glossaries_parse_or_fail_in_one_line_and_masks_restore(rows: list, sentence: str) -> None:
+    from tarjama.nlp.glossary import parse_glossary, restore
+
+    text = "\n".join("\t".join(cells) for cells in rows)
+    try:
+        glossary = parse_glossary(text, "g.tsv")
+    except InputError as exc:
+        assert "\n" not in exc.message and exc.message.startswith("g.tsv")
+        return
+    masked = glossary.mask(sentence, "ar", "en")
+    if masked is None:
+        return
+    # A model that copies the placeholders gets every term's rendering back; only text that
+    # itself looks like a placeholder makes restoring refuse (and the pipeline fall back).
+    restored = restore(masked.text, masked)
+    if restored is None:
+        import re
+
+        assert re.search(r"x\s*z\s*\d", sentence + "".join(masked.renderings()), re.I)
+        return
+    for rendering in masked.renderings():
+        assert rendering in restored
