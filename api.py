@@ -44,6 +44,7 @@ from tarjama.nlp.translate import (
     TranslatedParagraph,
     TranslatedSentence,
     TranslationStats,
+    translate_articles,
     translate_lines,
     translate_sentences,
 )
@@ -129,14 +130,17 @@ class Translator:
         self.model: Seq2SeqTranslator = open_translator(self.request)
 
     @classmethod
-    def from_model(cls, model: Seq2SeqTranslator) -> "Translator":
+    def from_model(cls, model: Seq2SeqTranslator, *,
+                   glossary: str | Path | Glossary | None = None,
+                   min_confidence: float = DEFAULT_MIN_CONFIDENCE,
+                   checks: bool = True) -> "Translator":
         """Wrap a model opened already (models.session.open_translator)."""
         self = cls.__new__(cls)
         self.request = TranslationRequest(source_lang=model.source_lang,
                                           target_lang=model.target_lang)
         self.model = model
-        self.checks = _check_settings(model.source_lang, model.target_lang, None,
-                                      DEFAULT_MIN_CONFIDENCE, True)
+        self.checks = _check_settings(model.source_lang, model.target_lang, glossary,
+                                      min_confidence, checks)
         return self
 
     @property
@@ -174,6 +178,19 @@ class Translator:
         return translate_sentences(texts, self.model, source_lang=self.source_lang,
                                    checks=self.checks)
 
+    def translate_articles(self, texts: Sequence[str | Iterable[Line]], *,
+                           names: Sequence[str] | None = None) -> list[TranslatedArticle]:
+        """Several articles in one go: their sentences share the model's batches (fuller
+        batches for short articles); each result is what translate_article gives."""
+        lines = [lines_of(t) if isinstance(t, str) else t for t in texts]
+        stats = [TranslationStats() for _ in lines]
+        translated = translate_articles(lines, self.model, source_lang=self.source_lang,
+                                        stats=stats, checks=self.checks)
+        provenance = self.provenance()
+        return [TranslatedArticle(paragraphs, provenance, s, name)
+                for paragraphs, s, name in zip(translated, stats,
+                                               names or ["input"] * len(lines))]
+
 
 _NOTE_CODES = ("split",)
 
@@ -197,6 +214,7 @@ def _check_settings(source_lang: str, target_lang: str, glossary: Any, min_confi
 
     return CheckSettings(source_lang, target_lang, glossary=load_glossary(glossary),
                          min_confidence=min_confidence, detect=detector())
+
 
 
 def write_article_text(out: TextIO, paragraphs: Iterable[TranslatedParagraph],
@@ -456,12 +474,7 @@ def digest(sources: Sequence[str], output: Path, *, render: Sequence[Path] = (),
     """
     from tarjama.errors import UsageError
     from tarjama.news.cache import ContentCache
-    from tarjama.news.digest import (
-        AbstractiveDigestSummarizer,
-        DigestOptions,
-        ExtractiveDigestSummarizer,
-        run_digest,
-    )
+    from tarjama.news.digest import DigestOptions, digest_summarizer, run_digest
     from tarjama.news.feeds import iter_items, parse_published, resolve_sources
     from tarjama.news.fetch import FetchLimits
     from tarjama.news.journal import Journal, cache_path_for, errors_path_for
@@ -493,13 +506,8 @@ def digest(sources: Sequence[str], output: Path, *, render: Sequence[Path] = (),
     for target in render:
         check_render_target(Path(target), inputs=[*inputs, output])
     if sources:
-        if method == "abstractive":
-            summarizer: Any = AbstractiveDigestSummarizer(
-                lambda lang: open_summarizer(SummarizationRequest(lang=lang, model=summary_model,
-                                                                  **common)))
-        else:
-            summarizer = ExtractiveDigestSummarizer(
-                sentences, "lexrank" if method == "extractive" else "lead")
+        summarizer = digest_summarizer(method, sentences, lambda lang: open_summarizer(
+            SummarizationRequest(lang=lang, model=summary_model, **common)))
 
         def open_model() -> Seq2SeqTranslator:
             return open_translator(TranslationRequest(

@@ -186,6 +186,7 @@ PickleOpt = typer.Option(False, "--allow-pickle", help="Allow pickle (.bin) weig
 OfflineOpt = typer.Option(False, "--offline", help="Never touch the network (same as HF_HUB_OFFLINE=1).")
 GlossaryOpt = typer.Option(None, "--glossary", help="TSV of Arabic term, English rendering (optional note): terms are kept as given and checked.")
 MinConfidenceOpt = typer.Option(-1.5, "--min-confidence", help="Flag sentences whose mean token log-probability is below this (calibrate with tarjama eval run).")
+ChecksOpt = typer.Option(True, "--checks/--no-checks", help="Run the per-sentence checks (numbers, untranslated text, length, confidence, glossary, names, language).")
 
 
 @app.command()
@@ -213,7 +214,7 @@ def translate(
     glossary: Optional[Path] = GlossaryOpt,
     min_confidence: float = MinConfidenceOpt,
     mark: bool = typer.Option(False, "--mark", help="Text output: mark each flagged sentence [n] and list why after the article."),
-    checks: bool = typer.Option(True, "--checks/--no-checks", help="Run the per-sentence checks (numbers, untranslated text, length, confidence, glossary, names, language)."),
+    checks: bool = ChecksOpt,
     drop_boilerplate: bool = typer.Option(False, "--drop-boilerplate", help="Set page furniture aside first (masthead, repeated headline, bylines, footer; listed in JSON)."),
 ) -> None:
     """Translate one article; paragraphs and their order are kept. Flagged sentences are counted on stderr and listed in JSON (--mark in text)."""
@@ -695,6 +696,115 @@ def _digest_progress(wanted: Optional[bool]) -> Iterator[Any]:
                            rate=f"{60 * completed / elapsed:.1f}/min")
 
         yield Sink()
+
+
+batch_app = typer.Typer(help="Translate or digest many articles into a folder of shards, exactly once, in one process or on Ray.", no_args_is_help=True)
+app.add_typer(batch_app, name="batch")
+BatchInputsArg = typer.Argument(..., help="JSONL or Parquet files ({\"id\", \"title\", \"text\"|\"html\", ...}), folders of .txt/.html (or .jsonl/.parquet) files, feeds, or lists of those; local paths or URIs (s3://bucket/news/*.jsonl).")
+BatchOutputOpt = typer.Option(..., "--output", "-o", help="Output folder (local or URI): shards, _errors/, _manifest.json. Rerun the same command to finish an interrupted job.")
+EngineOpt = typer.Option("local", "--engine", help="local: this process. ray: Ray Data on an actor pool (pip install 'tarjama[ray]').")
+AddressOpt = typer.Option(None, "--address", help="Join this Ray cluster (auto, host:6379, ray://host:10001); default: start a local Ray instance with this machine's cores.")
+ActorsOpt = typer.Option(None, "--actors", min=1, help="Model actors (default: the cluster's CPUs / --cpus-per-actor, or GPUs / --gpus-per-actor).")
+CpusPerActorOpt = typer.Option(None, "--cpus-per-actor", min=0.1, help="CPUs of each actor, its decoding threads (default 1).")
+GpusPerActorOpt = typer.Option(0.0, "--gpus-per-actor", min=0.0, help="GPUs of each actor (fractions share one).")
+OutputFormatOpt = typer.Option("jsonl", "--output-format", help="jsonl or parquet (nested fields as JSON text).")
+ShardSizeOpt = typer.Option(32, "--shard-size", min=1, help="Articles per shard: the unit of work, of batching and of writing.")
+ProgressOpt = typer.Option(None, "--progress/--no-progress", help="Progress on stderr (default: when stderr is a terminal).")
+
+
+def _batch(task: str, *, inputs: list[str], output: str, progress: Optional[bool],
+           **options: Any) -> None:
+    """Both batch commands: their options go to tarjama.batch.run_batch by the same names."""
+    from tarjama.batch import run_batch
+    from tarjama.news.digest import stop_requested_on_signals
+
+    with stop_requested_on_signals() as should_stop, _digest_progress(progress) as sink:
+        run = run_batch(task, inputs, output, verbose=log.isEnabledFor(logging.INFO),
+                        should_stop=should_stop, progress=sink, **options)
+    if log.isEnabledFor(logging.WARNING):
+        typer.echo(f"tarjama: {run.stats.summary_line(run.output)}", err=True)
+    if run.interrupted:
+        typer.echo(f"tarjama: interrupted; {run.stats.done} articles were added to {run.output}; "
+                   "run the same command again to finish", err=True)
+        raise typer.Exit(int(ExitCode.INTERRUPTED))
+    if not run.all_ok:
+        raise typer.Exit(int(ExitCode.PARTIAL_FAILURE))
+
+
+@batch_app.command("translate")
+@handled
+def batch_translate(
+    inputs: list[str] = BatchInputsArg,
+    output: str = BatchOutputOpt,
+    engine: str = EngineOpt,
+    address: Optional[str] = AddressOpt,
+    actors: Optional[int] = ActorsOpt,
+    cpus_per_actor: Optional[float] = CpusPerActorOpt,
+    gpus_per_actor: float = GpusPerActorOpt,
+    output_format: str = OutputFormatOpt,
+    shard_size: int = ShardSizeOpt,
+    source_lang: str = typer.Option("ar", "--from", help="Source language: ar or en."),
+    target_lang: str = typer.Option("en", "--to", help="Target language: en or ar."),
+    model: Optional[str] = ModelOpt,
+    revision: Optional[str] = RevisionOpt,
+    beams: Optional[int] = typer.Option(None, "--beams", min=1),
+    max_segment_tokens: int = typer.Option(256, "--max-segment-tokens", min=8),
+    batch_tokens: Optional[int] = typer.Option(None, "--batch-tokens", min=64),
+    quantize: Optional[str] = typer.Option(None, "--quantize", help="int8 (torch backend, CPU)."),
+    backend: str = typer.Option("torch", "--backend", help="torch or ctranslate2 (tarjama[fast])."),
+    device: str = DeviceOpt,
+    dtype: str = DtypeOpt,
+    threads: Optional[int] = ThreadsOpt,
+    allow_pickle: bool = PickleOpt,
+    offline: bool = OfflineOpt,
+    glossary: Optional[Path] = GlossaryOpt,
+    min_confidence: float = MinConfidenceOpt,
+    checks: bool = ChecksOpt,
+    progress: Optional[bool] = ProgressOpt,
+) -> None:
+    """Translate every article: one record each, the JSON of `translate --format json` with its id."""
+    _batch("translate", **locals())
+
+
+@batch_app.command("digest")
+@handled
+def batch_digest(
+    inputs: list[str] = BatchInputsArg,
+    output: str = BatchOutputOpt,
+    engine: str = EngineOpt,
+    address: Optional[str] = AddressOpt,
+    actors: Optional[int] = ActorsOpt,
+    cpus_per_actor: Optional[float] = CpusPerActorOpt,
+    gpus_per_actor: float = GpusPerActorOpt,
+    output_format: str = OutputFormatOpt,
+    shard_size: int = ShardSizeOpt,
+    method: str = typer.Option("extractive", "--method", help="extractive (LexRank), lead or abstractive."),
+    sentences: int = typer.Option(3, "--sentences", min=1, help="Summary length in sentences (extractive, lead)."),
+    summary_model: Optional[str] = typer.Option(None, "--summary-model", help="Summarization model for --method abstractive."),
+    fetch_articles: bool = typer.Option(False, "--fetch-articles/--no-fetch-articles", help="Fetch each article's page instead of the text the feed carries."),
+    timeout: float = typer.Option(20.0, "--timeout", min=1.0),
+    max_bytes: int = typer.Option(10 << 20, "--max-bytes", min=1024),
+    max_redirects: int = typer.Option(5, "--max-redirects", min=0),
+    model: Optional[str] = ModelOpt,
+    revision: Optional[str] = RevisionOpt,
+    beams: Optional[int] = typer.Option(None, "--beams", min=1),
+    batch_tokens: Optional[int] = typer.Option(None, "--batch-tokens", min=64),
+    quantize: Optional[str] = typer.Option(None, "--quantize", help="int8 (torch backend, CPU)."),
+    backend: str = typer.Option("torch", "--backend", help="torch or ctranslate2 (tarjama[fast])."),
+    device: str = DeviceOpt,
+    dtype: str = DtypeOpt,
+    threads: Optional[int] = ThreadsOpt,
+    allow_pickle: bool = PickleOpt,
+    offline: bool = OfflineOpt,
+    glossary: Optional[Path] = GlossaryOpt,
+    min_confidence: float = MinConfidenceOpt,
+    checks: bool = ChecksOpt,
+    progress: Optional[bool] = ProgressOpt,
+) -> None:
+    """Digest every article (summary, English title and summary): one record each, the schema of `tarjama digest`."""
+    logging.getLogger("trafilatura").setLevel(
+        logging.DEBUG if log.isEnabledFor(logging.DEBUG) else logging.CRITICAL)
+    _batch("digest", **locals())
 
 
 @app.command()

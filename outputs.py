@@ -22,6 +22,7 @@ that survives kill -9, and every output target checked before the work starts.
 from __future__ import annotations
 
 import errno
+import fcntl
 import json
 import logging
 import os
@@ -35,11 +36,11 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any, Iterable, Iterator, Mapping, Sequence, TextIO
 
-from tarjama.errors import OutputError, Terminated
+from tarjama.errors import InputError, OutputError, Terminated
 
 __all__ = ["AppendOnlyJSONL", "atomic_file", "atomic_write_text", "check_output", "dumps_line",
-           "jsonl_lines", "output_failed", "output_stream", "recover_torn_tail",
-           "termination_raises", "write_json", "write_lines"]
+           "jsonl_lines", "lock_exclusive", "output_failed", "output_stream", "recover_torn_tail",
+           "termination_raises", "unlock", "write_json", "write_lines"]
 
 log = logging.getLogger("tarjama")
 
@@ -513,3 +514,27 @@ class AppendOnlyJSONL:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+# --- one writer at a time ---------------------------------------------------------------------
+
+
+def lock_exclusive(lock_path: Path, busy: str) -> int:
+    """Take the exclusive lock of `lock_path` (created if needed) without waiting, for as long
+    as this process lives or until :func:`unlock`; InputError(busy) if another process holds
+    it. The kernel drops the lock of a killed process, so a crash never leaves it stuck."""
+    try:
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+    except OSError as exc:
+        raise output_failed(lock_path, exc, "cannot create lock file") from None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        raise InputError(busy) from None
+    return fd
+
+
+def unlock(fd: int) -> None:
+    fcntl.flock(fd, fcntl.LOCK_UN)
+    os.close(fd)

@@ -59,7 +59,9 @@ def convert(loaded: LoadedModel, quantization: str) -> tuple[Path, float]:
         return out, 0.0
     started = time.perf_counter()
     log.info("converting %s to CTranslate2 (%s) in %s", loaded.ref.label, quantization, out)
-    tmp = out.with_name(out.name + ".partial")
+    # A folder of this process's own: the actors of a batch job on one machine may all
+    # convert the same model at once, and must not write into each other's files.
+    tmp = out.with_name(f"{out.name}.partial-{os.getpid()}")
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.parent.mkdir(parents=True, exist_ok=True)
     # In a child process: the converter loads the whole torch model, memory this process
@@ -76,9 +78,18 @@ def convert(loaded: LoadedModel, quantization: str) -> tuple[Path, float]:
             f"model {loaded.ref.label} at {loaded.path} could not be converted to CTranslate2: "
             f"{lines[-1] if lines else f'exit code {done.returncode}'}"
         )
-    # Rename last, so an interrupted conversion is never mistaken for a finished one.
+    # Rename last, so an interrupted conversion is never mistaken for a finished one; when
+    # another process finished first, its conversion (the same bytes) is kept.
+    if (out / "model.bin").is_file():
+        shutil.rmtree(tmp, ignore_errors=True)
+        return out, time.perf_counter() - started
     shutil.rmtree(out, ignore_errors=True)
-    tmp.rename(out)
+    try:
+        tmp.rename(out)
+    except OSError:
+        shutil.rmtree(tmp, ignore_errors=True)
+        if not (out / "model.bin").is_file():
+            raise
     return out, time.perf_counter() - started
 
 
@@ -95,14 +106,16 @@ class CT2Engine:
 
     name = "ctranslate2"
 
-    def __init__(self, loaded: LoadedModel, quantization: str = "int8", threads: int | None = None) -> None:
+    def __init__(self, loaded: LoadedModel, quantization: str = "int8", threads: int | None = None,
+                 workers: int | None = None) -> None:
         ctranslate2 = _require_ctranslate2()
         path, self.convert_seconds = convert(loaded, quantization)
         # Two workers of half the cores each decode halves of a batch side by side: on a
         # 2-core machine that measured about 1.3x one worker with two threads, because the
-        # small per-step operations of beam search do not split well across threads.
+        # small per-step operations of beam search do not split well across threads. A batch
+        # job's actor asks for one worker with all its CPUs (its parallelism is the actors).
         cores = threads or os.cpu_count() or 1
-        self.workers = 2 if loaded.device == "cpu" and cores >= 2 else 1
+        self.workers = workers or (2 if loaded.device == "cpu" and cores >= 2 else 1)
         self._translator = ctranslate2.Translator(
             str(path), device=loaded.device, compute_type=quantization,
             inter_threads=self.workers, intra_threads=max(1, cores // self.workers),

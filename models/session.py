@@ -62,6 +62,7 @@ class TranslationRequest(ModelRequest):
     quantize: str | None = None  # int8 (torch backend, CPU)
     backend: str = "torch"  # torch | ctranslate2
     ct2_quantization: str = "int8"
+    ct2_workers: int | None = None  # CTranslate2 inter_threads; None: the engine's choice
 
 
 def _check_langs(source: str, target: str) -> None:
@@ -97,7 +98,8 @@ def open_translator(request: TranslationRequest) -> Seq2SeqTranslator:
     if request.backend == "ctranslate2":
         from tarjama.models.ct2 import CT2Engine
 
-        engine = CT2Engine(loaded, request.ct2_quantization, threads=request.threads)
+        engine = CT2Engine(loaded, request.ct2_quantization, threads=request.threads,
+                           workers=request.ct2_workers)
         loaded.extra.update({"backend": "ctranslate2", "ct2_quantization": request.ct2_quantization,
                              "convert_seconds": round(engine.convert_seconds, 3)})
     return Seq2SeqTranslator(loaded, DecodingConfig(

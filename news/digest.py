@@ -46,7 +46,7 @@ from tarjama.news.feeds import (
     parse_published,
 )
 from tarjama.news.fetch import Fetched, FetchLimits, fetch_url
-from tarjama.news.journal import Journal
+from tarjama.news.journal import Journal, MemoryJournal
 from tarjama.news.sources import read_article_file
 from tarjama.nlp.boilerplate import strip_boilerplate
 from tarjama.nlp.checks import CheckSettings
@@ -59,7 +59,8 @@ from tarjama.nlp.webtext import extract_html, extract_page, text_paragraphs
 
 __all__ = [
     "AbstractiveDigestSummarizer", "DigestOptions", "DigestStats", "DigestSummarizer",
-    "ExtractiveDigestSummarizer", "ProgressSink", "detect_language", "run_digest",
+    "ExtractiveDigestSummarizer", "ProgressSink", "detect_language", "digest_summarizer",
+    "run_digest",
     "stop_requested_on_signals", "summary_sentences",
 ]
 
@@ -94,6 +95,9 @@ class DigestOptions:
     limits: FetchLimits = field(default_factory=FetchLimits)
     method: str = "extractive"  # recorded with every item
     checks: CheckSettings | None = None  # the translation checks (and glossary) for Arabic items
+    # Drop repeats by feed GUID, canonical URL and content hash. A batch job (tarjama.batch)
+    # turns it off: there every id gets exactly one record, whatever else it shares.
+    dedupe: bool = True
 
 
 @dataclass(frozen=True)
@@ -230,6 +234,15 @@ class AbstractiveDigestSummarizer:
         return out
 
 
+def digest_summarizer(method: str, sentences: int,
+                      open_model: Callable[[str], SummarizationModel]) -> DigestSummarizer:
+    """The summarizer of a digest's --method: extractive (LexRank), lead, or abstractive (a
+    model per language, `open_model(lang)`, opened on first use)."""
+    if method == "abstractive":
+        return AbstractiveDigestSummarizer(open_model)
+    return ExtractiveDigestSummarizer(sentences, "lexrank" if method == "extractive" else "lead")
+
+
 def _sentences_of(text: str) -> list[str]:
     """The sentences of text a model wrote (split here once; translated as they are)."""
     return [s.text for line in text_paragraphs(text) for s in paragraph_sentences(line)]
@@ -296,7 +309,7 @@ def _utc_now() -> str:
 class _Run:
     """One digest run's state; run_digest is its only user."""
 
-    def __init__(self, journal: Journal, summarizer: DigestSummarizer,
+    def __init__(self, journal: Journal | MemoryJournal, summarizer: DigestSummarizer,
                  translator: Callable[[], TranslationModel] | None, options: DigestOptions,
                  cache: ContentCache | None, fetch: Callable[[str], Fetched],
                  should_stop: Callable[[], bool], progress: ProgressSink | None) -> None:
@@ -340,7 +353,7 @@ class _Run:
                 self.counts["skipped"] += 1
                 continue
             keys = _pre_keys(entry)
-            if any(k in self.seen for k in keys):
+            if self.options.dedupe and any(k in self.seen for k in keys):
                 self.counts["duplicates"] += 1
                 continue
             if since is not None and entry.published is not None:
@@ -391,7 +404,7 @@ class _Run:
                 continue
             # Content duplicates are found only now, with the text in hand, in item order.
             sha_key = next(k for k in result.keys if k.startswith("sha256:"))
-            if sha_key in self.seen:
+            if self.options.dedupe and sha_key in self.seen:
                 self.counts["duplicates"] += 1
                 continue
             self.seen.add(sha_key)
@@ -636,7 +649,7 @@ class _Run:
 
 def run_digest(
     entries: Iterable[Item | SourceFailure],
-    journal: Journal,
+    journal: Journal | MemoryJournal,
     summarizer: DigestSummarizer,
     *,
     translator: Callable[[], TranslationModel] | None = None,

@@ -31,8 +31,9 @@ from tarjama.nlp.normalize import fold_for_matching
 from tarjama.nlp.webtext import html_fragment_text
 
 __all__ = [
-    "Item", "Source", "SourceFailure", "canonical_url", "content_hash", "parse_feed",
-    "parse_published", "read_source", "resolve_sources", "screen_xml", "iter_items",
+    "ARTICLE_SUFFIXES", "FEED_SUFFIXES", "JSONL_SUFFIXES", "Item", "Source", "SourceFailure",
+    "canonical_url", "content_hash", "item_from_json", "item_from_line", "iter_items",
+    "parse_feed", "parse_published", "read_source", "resolve_sources", "screen_xml",
 ]
 
 
@@ -69,9 +70,9 @@ class Source:
     data: bytes | None = None
 
 
-_FEED_SUFFIXES = {".xml", ".rss", ".atom", ".rdf", ".feed"}
-_JSONL_SUFFIXES = {".jsonl", ".ndjson"}
-_FOLDER_SUFFIXES = HTML_SUFFIXES | {".txt"}
+FEED_SUFFIXES = frozenset({".xml", ".rss", ".atom", ".rdf", ".feed"})
+JSONL_SUFFIXES = frozenset({".jsonl", ".ndjson"})
+ARTICLE_SUFFIXES = HTML_SUFFIXES | {".txt"}  # the files of a folder of articles
 _SNIFF = 4096
 # A FIFO or `<(...)` source is read whole when it is classified; this bounds it.
 _STREAM_LIMIT = 256 << 20
@@ -110,9 +111,9 @@ def _resolve(arg: str, base: Path | None, depth: int) -> list[Source]:
     if not path.is_file():  # a FIFO or `<(...)`: it can be read once only, so read it now
         data = _read_bytes(path, _STREAM_LIMIT)
     suffix = path.suffix.lower()
-    if suffix in _FEED_SUFFIXES:
+    if suffix in FEED_SUFFIXES:
         return [Source("feed-file", name, data)]
-    if suffix in _JSONL_SUFFIXES:
+    if suffix in JSONL_SUFFIXES:
         return [Source("jsonl", name, data)]
     if suffix in HTML_SUFFIXES:
         return [Source("html-file", name, data)]
@@ -156,7 +157,7 @@ def _looks_like_source(entry: str) -> bool:
     if "://" in entry or len(entry) > 500:
         return "://" in entry and len(entry) <= 500
     suffix = Path(entry).suffix.lower()
-    return suffix in _FEED_SUFFIXES | _JSONL_SUFFIXES | _FOLDER_SUFFIXES or entry.endswith(("/", os.sep))
+    return suffix in FEED_SUFFIXES | JSONL_SUFFIXES | ARTICLE_SUFFIXES or entry.endswith(("/", os.sep))
 
 
 def _head_of(data: bytes) -> str:
@@ -364,21 +365,26 @@ def _jsonl_items(path: Path, data: bytes | None = None) -> Iterator[Item]:
         raise InputError(f"{path}: cannot open ({exc.strerror or exc})") from None
     with handle:
         for number, raw in enumerate(handle, start=1):
-            if not raw.strip():
-                continue
-            where = f"{source}:{number}"
-            try:
-                obj = json.loads(raw.decode("utf-8-sig" if number == 1 else "utf-8"))
-            except (UnicodeDecodeError, ValueError) as exc:
-                yield Item(id=where, source=source, error=f"line {number}: not valid JSON ({one_line(exc)})")
-                continue
-            if not isinstance(obj, dict):
-                yield Item(id=where, source=source, error=f"line {number}: expected a JSON object")
-                continue
-            yield _json_item(obj, source, where)
+            if raw.strip():
+                yield item_from_line(raw, number, source)
 
 
-def _json_item(obj: Mapping[str, Any], source: str, where: str) -> Item:
+def item_from_line(raw: bytes, number: int, source: str) -> Item:
+    """The item of one non-blank JSONL line (`number` is 1-based); a line that is not a JSON
+    object gives an item that carries the error, so it is reported and the rest go on."""
+    where = f"{source}:{number}"
+    try:
+        obj = json.loads(raw.decode("utf-8-sig" if number == 1 else "utf-8"))
+    except (UnicodeDecodeError, ValueError) as exc:
+        return Item(id=where, source=source, error=f"line {number}: not valid JSON ({one_line(exc)})")
+    if not isinstance(obj, dict):
+        return Item(id=where, source=source, error=f"line {number}: expected a JSON object")
+    return item_from_json(obj, source, where)
+
+
+def item_from_json(obj: Mapping[str, Any], source: str, where: str) -> Item:
+    """An item from a JSON object (a JSONL line, a Parquet row): `{"id", "title", "text" |
+    "html", "url", "published", ...}`; `where` names it when it has no id, URL or text."""
     def text_field(*names: str) -> str | None:
         for name in names:
             value = obj.get(name)
@@ -418,7 +424,7 @@ def _folder_items(folder: Path) -> list[Item]:
     for root, dirs, names in os.walk(folder):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         for name in sorted(names):
-            if not name.startswith(".") and Path(name).suffix.lower() in _FOLDER_SUFFIXES:
+            if not name.startswith(".") and Path(name).suffix.lower() in ARTICLE_SUFFIXES:
                 files.append(Path(root) / name)
     source = str(folder)
     return [_file_item(path, source) for path in files]

@@ -15,19 +15,17 @@ finished item exactly once and a rerun retries what failed.
 
 from __future__ import annotations
 
-import fcntl
 import json
 import logging
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator, Mapping
 
-from tarjama.errors import InputError, OutputError
-from tarjama.outputs import AppendOnlyJSONL, jsonl_lines, output_failed
+from tarjama.errors import OutputError
+from tarjama.outputs import AppendOnlyJSONL, jsonl_lines, lock_exclusive, output_failed, unlock
 
-__all__ = ["Journal", "JournalState", "cache_path_for", "errors_path_for", "check_ours",
-           "lock_path_for", "read_records", "record_keys"]
+__all__ = ["Journal", "JournalState", "MemoryJournal", "cache_path_for", "errors_path_for",
+           "check_ours", "lock_path_for", "read_records", "record_keys"]
 
 # What every line of a digest output (and of its errors file) has; a file whose lines lack
 # them is someone else's and is never appended to or repaired.
@@ -124,19 +122,9 @@ class Journal:
         check_ours(self.errors_path, ERROR_KEYS, "digest error", lock_seen=ours)
 
     def _acquire(self) -> None:
-        try:
-            fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
-        except OSError as exc:
-            raise output_failed(self.lock_path, exc, "cannot create lock file") from None
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            os.close(fd)
-            raise InputError(
-                f"{self.output}: another tarjama digest is writing it (lock held on "
-                f"{self.lock_path}); wait for it to finish"
-            ) from None
-        self._lock_fd = fd
+        self._lock_fd = lock_exclusive(
+            self.lock_path, f"{self.output}: another tarjama digest is writing it (lock held on "
+                            f"{self.lock_path}); wait for it to finish")
 
     def _load(self) -> JournalState:
         done: set[str] = set()
@@ -166,8 +154,7 @@ class Journal:
                 handle.close()
         self._out = self._errors = None
         if self._lock_fd >= 0:
-            fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
-            os.close(self._lock_fd)
+            unlock(self._lock_fd)
             self._lock_fd = -1
 
 
@@ -198,6 +185,22 @@ def check_ours(path: Path, keys: tuple[str, ...], what: str, *, lock_seen: bool)
                     "JSONL output, a new file or an empty one (refusing to append to this file)")
     except OSError as exc:
         raise output_failed(path, exc, "cannot read") from None
+
+
+class MemoryJournal:
+    """A journal that keeps a run's records in memory, for callers that write them themselves
+    (tarjama.batch writes a whole shard at once); it starts empty, so nothing is skipped."""
+
+    def __init__(self) -> None:
+        self.state = JournalState(frozenset(), frozenset(), 0)
+        self.records: list[dict[str, Any]] = []
+        self.errors: list[dict[str, Any]] = []
+
+    def append(self, record: Mapping[str, Any]) -> None:
+        self.records.append(dict(record))
+
+    def append_error(self, record: Mapping[str, Any]) -> None:
+        self.errors.append(dict(record))
 
 
 def record_keys(record: Mapping[str, Any]) -> list[str]:

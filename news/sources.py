@@ -16,7 +16,8 @@ from tarjama.nlp.boilerplate import same_as_title, strip_boilerplate
 from tarjama.nlp.document import is_title
 from tarjama.nlp.webtext import Extracted, extract_html, extract_page, text_paragraphs
 
-__all__ = ["HTML_SUFFIXES", "is_url", "open_article_source", "read_article_file"]
+__all__ = ["HTML_SUFFIXES", "article_from_bytes", "article_lines", "is_url", "open_article_source",
+           "read_article_file"]
 
 HTML_SUFFIXES = frozenset({".html", ".htm", ".xhtml"})
 _HTTP_URL = re.compile(r"^https?://", re.I)
@@ -32,7 +33,13 @@ def read_article_file(path: Path) -> Extracted:
         data = path.read_bytes()
     except OSError as exc:
         raise InputError(f"cannot read ({exc.strerror or exc})") from None
-    if path.suffix.lower() in HTML_SUFFIXES:
+    return article_from_bytes(data, path.name)
+
+
+def article_from_bytes(data: bytes, name: str) -> Extracted:
+    """An article file's content, read already (from a local disk or object storage): .html
+    pages by their main text, anything else as UTF-8 text, as read_article_file does."""
+    if Path(name).suffix.lower() in HTML_SUFFIXES:
         return extract_html(data)
     try:
         text = data.decode("utf-8-sig")
@@ -73,14 +80,22 @@ def open_article_source(source: str, limits: FetchLimits | None = None, *,
         with open_text_source(source) as text_source:
             yield text_source
         return
+    lines = article_lines(extracted, drop_boilerplate=drop_boilerplate)
+    if not lines:
+        raise InputError(f"{source}: no article text found")
+    with text_source_from_string(source, "\n".join(lines) + "\n") as text_source:
+        yield text_source
+
+
+def article_lines(extracted: Extracted, *, drop_boilerplate: bool = False) -> list[str]:
+    """The layout `translate` and `summarize` read: the headline, a blank line, then one
+    paragraph a line; no lines at all when there is no text besides the headline."""
     title = " ".join(extracted.title.split())
     paragraphs = list(extracted.paragraphs)
     if drop_boilerplate:
         paragraphs = strip_boilerplate(paragraphs, title)
     elif paragraphs and title and same_as_title(paragraphs[0], title):
         paragraphs = paragraphs[1:]  # the page repeats its headline above the text
-    lines = ([title, ""] if title else []) + paragraphs
     if not paragraphs:
-        raise InputError(f"{source}: no article text found")
-    with text_source_from_string(source, "\n".join(lines) + "\n") as text_source:
-        yield text_source
+        return []
+    return ([title, ""] if title else []) + paragraphs

@@ -24,8 +24,8 @@ from tarjama.nlp.script import passthrough_reason
 from tarjama.nlp.segment import Span
 
 __all__ = ["Segment", "SegmentOutput", "TranslatedParagraph", "TranslatedSentence",
-           "TranslationModel", "TranslationStats", "count_tokens", "translate_lines",
-           "translate_sentences"]
+           "TranslationModel", "TranslationStats", "count_tokens", "translate_articles",
+           "translate_lines", "translate_sentences"]
 
 
 _LANG_NAMES = {"ar": "Arabic", "en": "English"}
@@ -200,8 +200,6 @@ def translate_lines(
     """
     stats = stats if stats is not None else TranslationStats()
     checker = ArticleChecker(checks) if checks is not None else None
-    glossary = checks.glossary if checks is not None else None
-    target = checks.target_lang if checks is not None else ""
     window: list[_Pending] = []
     pending_segments = 0
     blank = 0
@@ -210,11 +208,7 @@ def translate_lines(
         if not line.text.strip():
             blank += 1
             continue
-        if checker is not None:
-            checker.paragraph(line.text, line.number)
-        item = _Pending(line=line, blank_before=blank)
-        item.units = _units([(s.text, s.normalized) for s in paragraph_sentences(line.text)],
-                            model, source_lang, stats, glossary, target)
+        item = _paragraph(line, blank, model, source_lang, stats, checks, checker)
         blank = 0
         window.append(item)
         # Passthrough sentences count too: a long run of them must not pile up in the window.
@@ -227,6 +221,52 @@ def translate_lines(
         yield from _flush(window, model, index, stats, checker)
     if checker is not None:
         stats.document_checks = checker.finish()
+
+
+def translate_articles(articles: Sequence[Iterable[Line]], model: TranslationModel, *,
+                       source_lang: str, stats: Sequence[TranslationStats] | None = None,
+                       checks: CheckSettings | None = None) -> list[list[TranslatedParagraph]]:
+    """Translate several articles at once, each coming back as translate_lines gives it.
+
+    The sentences of all the articles go to the model in one call, so its length-sorted
+    batches are filled across articles (a batch job's short articles would otherwise each
+    decode in a batch of a few sentences). The articles are held in memory together: the
+    caller bounds how many it passes (tarjama.batch passes one shard).
+    """
+    stats = list(stats) if stats is not None else [TranslationStats() for _ in articles]
+    checkers = [ArticleChecker(checks) if checks is not None else None for _ in articles]
+    windows: list[list[_Pending]] = []
+    for lines, article_stats, checker in zip(articles, stats, checkers):
+        window: list[_Pending] = []
+        blank = 0
+        for line in lines:
+            if not line.text.strip():
+                blank += 1
+                continue
+            window.append(_paragraph(line, blank, model, source_lang, article_stats, checks,
+                                     checker))
+            blank = 0
+        windows.append(window)
+    _translate([u for window in windows for item in window for u in item.units], model)
+    out = []
+    for window, article_stats, checker in zip(windows, stats, checkers):
+        out.append(list(_assemble(window, 0, article_stats, checker)))
+        if checker is not None:
+            article_stats.document_checks = checker.finish()
+    return out
+
+
+def _paragraph(line: Line, blank_before: int, model: TranslationModel, source_lang: str,
+               stats: TranslationStats, checks: CheckSettings | None,
+               checker: ArticleChecker | None) -> _Pending:
+    if checker is not None:
+        checker.paragraph(line.text, line.number)
+    item = _Pending(line=line, blank_before=blank_before)
+    item.units = _units([(s.text, s.normalized) for s in paragraph_sentences(line.text)],
+                        model, source_lang, stats,
+                        checks.glossary if checks is not None else None,
+                        checks.target_lang if checks is not None else "")
+    return item
 
 
 def translate_sentences(texts: Sequence[str], model: TranslationModel, *, source_lang: str,
@@ -337,6 +377,11 @@ def _flush(window: list[_Pending], model: TranslationModel, first_index: int,
            stats: TranslationStats, checker: ArticleChecker | None
            ) -> Iterator[TranslatedParagraph]:
     _translate([u for item in window for u in item.units], model)
+    return _assemble(window, first_index, stats, checker)
+
+
+def _assemble(window: list[_Pending], first_index: int, stats: TranslationStats,
+              checker: ArticleChecker | None) -> Iterator[TranslatedParagraph]:
     for offset, item in enumerate(window):
         sentences = []
         for u in item.units:
