@@ -9,6 +9,10 @@ import pytest
 os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
+# Fixtures shared by several test files live with their helpers; registered here once.
+from digest_helpers import local_server  # noqa: E402, F401
+from hardening_helpers import split_text  # noqa: E402, F401
+
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO.parent / "shared" / "data"
 

@@ -23,7 +23,6 @@ from digest_helpers import (
     article_page,
     atom,  # noqa: F401
     en_article,
-    local_server,
     rss,
     utc,
 )

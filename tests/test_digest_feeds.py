@@ -14,7 +14,6 @@ from digest_helpers import (  # noqa: F401
     LocalServer,
     Route,
     atom,
-    local_server,
     rss,
     utc,
 )

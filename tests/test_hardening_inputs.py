@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from cli_helpers import one_line_error
-from hardening_helpers import SAMPLE, run_cli, split_text  # noqa: F401 (a fixture)
+from hardening_helpers import SAMPLE, run_cli
 from tarjama.cli import app
 from tarjama.errors import ExitCode
 from typer.testing import CliRunner

@@ -8,7 +8,6 @@ import pickle
 import shutil
 from pathlib import Path
 
-import pytest
 from cli_helpers import one_line_error
 from hardening_helpers import SAMPLE
 from tarjama.cli import app
