@@ -24,8 +24,12 @@ def empty_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def test_registry_has_the_required_models() -> None:
     for name in ("opus-mt-ar-en", "opus-mt-tc-big-ar-en", "opus-mt-en-ar", "opus-mt-tc-big-en-ar"):
         spec = REGISTRY[name]
-        assert spec.hub_id.startswith("Helsinki-NLP/") and spec.revision == "main"
+        assert spec.hub_id.startswith("Helsinki-NLP/")
         assert spec.license and spec.max_input_tokens == 512
+        assert spec.published is not None and spec.published.family == "marian"
+    # main holds only pickle weights: the hub's safetensors conversions are pinned.
+    assert [REGISTRY[n].revision for n in ("opus-mt-ar-en", "opus-mt-en-ar",
+                                           "opus-mt-tc-big-ar-en")] == ["refs/pr/1", "refs/pr/3", "refs/pr/7"]
     arch = REGISTRY["opus-mt-ar-en"].architecture
     assert (arch["d_model"], arch["encoder_layers"], arch["vocab_size"]) == (512, 6, 62834)
 
@@ -66,8 +70,10 @@ def test_a_cached_snapshot_is_found_without_network(tiny_marian: Path, empty_cac
     snapshot.mkdir(parents=True)
     for f in tiny_marian.iterdir():
         (snapshot / f.name).write_bytes(f.read_bytes())
-    (repo / "refs").mkdir()
-    (repo / "refs" / "main").write_text(commit)
+    # Under the ref the registry pins (refs/pr/1: the hub's safetensors conversion).
+    ref_file = repo / "refs" / REGISTRY["opus-mt-ar-en"].revision
+    ref_file.parent.mkdir(parents=True)
+    ref_file.write_text(commit)
     path, found = locate(resolve_model("opus-mt-ar-en"), LoadOptions(offline=True))
     assert path == snapshot and found == commit
     with pytest.raises(ModelNotDownloadedError):
