@@ -237,6 +237,15 @@ def build_synthetic(spec: ModelSpec, texts: Iterable[str], out: Path, *, scale: 
             raise AssertionError(f"{spec.name}: {token} is not at id {pub.special_tokens[key]}")
     torch.manual_seed(seed)
     model = _model(pub, _config(pub, scale))
+    bias = getattr(model, "final_logits_bias", None)
+    if bias is not None:
+        # The filler pieces are never generated, as a real model never writes unreachable
+        # pieces: else random outputs decode to filler text that re-tokenizes into ten times
+        # as many tokens, which no real summary or translation does.
+        fillers = [i for token, i in tokenizer.get_vocab().items()
+                   if token.startswith(("\u2581\u2063", "<filler"))]
+        with torch.no_grad():
+            bias[0, fillers] = -1.0e4
     dtype = getattr(torch, pub.stored_dtype)
     if dtype != torch.float32:
         model = model.to(dtype)
@@ -250,6 +259,8 @@ def build_synthetic(spec: ModelSpec, texts: Iterable[str], out: Path, *, scale: 
     finally:
         if bars_were_on:
             hf_logging.enable_progress_bar()
+    if pub.architecture.get("tie_word_embeddings") is False:
+        _untie_output_layer(out / "model.safetensors", seed, scale)
     shape = "published shape" if scale is None else f"scaled to d_model {scale.d_model}, {scale.layers} layer(s)"
     (out / "SYNTHETIC.txt").write_text(
         f"Random weights in the layout of {spec.hub_id} ({spec.name}), {shape}; "
@@ -257,6 +268,25 @@ def build_synthetic(spec: ModelSpec, texts: Iterable[str], out: Path, *, scale: 
     )
     log.info("built synthetic %s (%d-token vocabulary) in %s", spec.name, pub.vocab_size, out)
     return out
+
+
+def _untie_output_layer(weights: Path, seed: int, scale: Scale | None) -> None:
+    """Give the file its own output layer, as mT5 checkpoints have.
+
+    transformers 5 always builds MT5Config tied (its config forces tie_word_embeddings) and
+    saves one matrix; it unties at load time only when the file holds both, with different
+    values, which is what the published checkpoint has.
+    """
+    import torch
+    from safetensors.torch import load_file, save_file
+
+    tensors = load_file(weights)
+    shared = tensors["shared.weight"]
+    generator = torch.Generator().manual_seed(seed + 1)
+    std = 4 * scale.init_std if scale is not None else 1.0  # T5's initialization of lm_head
+    head = torch.randn(shared.shape, generator=generator) * std
+    tensors["lm_head.weight"] = head.to(shared.dtype)
+    save_file(tensors, weights, metadata={"format": "pt"})
 
 
 def build_synthetic_marian(spec: ModelSpec, texts: Iterable[str], out: Path, *, seed: int = 0) -> Path:
