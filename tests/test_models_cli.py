@@ -49,6 +49,29 @@ def test_models_info_registry_and_directory(tiny_marian: Path, empty_cache: Path
     assert "model.safetensors" in info["files"]
 
 
+@pytest.mark.parametrize("name", sorted(REGISTRY))
+def test_models_info_shows_the_published_facts(name: str, empty_cache: Path) -> None:
+    result = runner.invoke(app, ["models", "info", name])
+    assert result.exit_code == 0, result.stderr
+    published = json.loads(result.stdout)["published"]
+    spec = REGISTRY[name]
+    assert published["special_tokens"]["eos_token_id"] == spec.published.special_tokens["eos_token_id"]
+    assert published["architecture"]["vocab_size"] == spec.published.vocab_size
+    assert published["stored_dtype"] in ("float16", "float32")
+    assert published["sources"] and all(s.startswith(("https://", "tarjama issue"))
+                                        for s in published["sources"])
+    # Whatever could not be confirmed is named, and names a recorded fact.
+    known = {*published["architecture"], *published["special_tokens"], "stored_dtype",
+             "tokenizer_size"}
+    assert set(published["unverified"]) <= known
+    if name == "opus-mt-tc-big-ar-en":
+        assert published["special_tokens"] == {
+            "eos_token_id": 25894, "unk_token_id": 1, "pad_token_id": 61108,
+            "decoder_start_token_id": 61108, "forced_eos_token_id": 25894}
+        assert (published["architecture"]["activation_function"],
+                published["architecture"]["max_position_embeddings"]) == ("relu", 1024)
+
+
 def test_revision_is_passed_through() -> None:
     ref = resolve_model("opus-mt-ar-en", "v1.0")
     assert (ref.hub_id, ref.revision) == ("Helsinki-NLP/opus-mt-ar-en", "v1.0")
