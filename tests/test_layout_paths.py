@@ -115,6 +115,15 @@ def test_translate_on_each_backend(layouts, tmp_path: Path, name: str, backend: 
     sentences = [s for p in doc["paragraphs"] for s in p["sentences"]]
     assert sentences and all(isinstance(s["translation"], str) for s in sentences)
     assert not any(s["flags"]["passthrough"] for s in sentences)
+    if backend == "fp32":
+        # check reads this layout's translations as any system's: one result per line.
+        src, hyp = tmp_path / "src.txt", tmp_path / "hyp.txt"
+        src.write_text("".join(s["source"] + "\n" for s in sentences), encoding="utf-8")
+        hyp.write_text("".join(" ".join(s["translation"].split()) + "\n" for s in sentences),
+                       encoding="utf-8")
+        report = _ok("check", "--src", str(src), "--hyp", str(hyp), "--from", spec.source_lang,
+                     "--to", spec.target_lang, "-f", "json")
+        assert report["lines"] == len(sentences)
 
 
 @pytest.mark.parametrize("name", TRANSLATION)
@@ -190,3 +199,50 @@ def test_bench_on_the_transformer_big_layout(layouts, tmp_path: Path) -> None:  
                  "--length-ratio", "0.5", "--json")
     fp32, ct2 = report["systems"]
     assert fp32["tokens"] == ct2["tokens"] > 0
+
+
+def test_serve_on_the_layouts(layouts, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """One server with tc-big's layout for ar->en, opus-mt-en-ar's for en->ar and BART's as the
+    English summarizer: it answers as the commands do."""
+    from serve_helpers import LiveServer
+
+    big, en_ar, bart = (str(layouts(n)) for n in ("opus-mt-tc-big-ar-en", "opus-mt-en-ar",
+                                                  "bart-large-cnn"))
+    article = _article(tmp_path, "ar")
+    server = LiveServer("--model", f"ar-en={big}", "--model", f"en-ar={en_ar}", "--beams", "2",
+                        "--abstractive", "--summary-model", f"en={bart}").start()
+    try:
+        status, record = server.post("/v1/translate", {"text": article.read_text(encoding="utf-8")})
+        assert status == 200
+        assert record == _ok("translate", str(article), "--model", big, "--beams", "2", "-f", "json")
+        status, lt = server.post("/translate", {"q": "The plant </s> opened.", "source": "en",
+                                                "target": "ar"})
+        assert status == 200 and isinstance(lt["translatedText"], str)
+        status, summary = server.post("/v1/summarize", {
+            "text": article.read_text(encoding="utf-8"), "source": "ar", "target": "en",
+            "method": "abstractive"})
+        assert status == 200, summary
+        assert summary["method"] == "abstractive"
+        assert summary["strategy"] == "translate-then-summarize"
+        assert sorted(server.get("/healthz")["directions"]) == ["ar-en", "en-ar"]
+    finally:
+        err = server.stop()
+    assert "Traceback" not in err, err
+
+
+@pytest.mark.parametrize("summary_model", SUMMARIZATION)
+def test_digest_with_each_summarizer_layout(layouts, tmp_path: Path, summary_model: str) -> None:  # type: ignore[no-untyped-def]
+    """digest of Arabic items: mT5 summarizes the Arabic, or BART the tc-big translation."""
+    items = tmp_path / "ar.jsonl"
+    items.write_text("".join(json.dumps({"id": f"a{i}", "title": CORPUS_AR[4 + i % 2],
+                                         "text": " ".join(CORPUS_AR[i:i + 4])}, ensure_ascii=False)
+                             + "\n" for i in range(2)), encoding="utf-8")
+    out = tmp_path / "digest.jsonl"
+    result = runner.invoke(app, [
+        "digest", str(items), "-o", str(out), "--method", "abstractive",
+        "--summary-model", str(layouts(summary_model)),
+        "--model", str(layouts("opus-mt-tc-big-ar-en")), "--beams", "2", "--threads", "1"])
+    assert result.exit_code == 0, result.stderr
+    records = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert len(records) == 2 and all(r["method"] == "abstractive" for r in records)
+    assert records[0]["models"]["summarizer"]["model"]["path"] == str(layouts(summary_model))
