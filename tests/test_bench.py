@@ -111,3 +111,20 @@ def test_quality_against_references_reports_deltas_and_significance() -> None:
     delta = report["int8"]["delta_vs_fp32"]
     assert delta["BLEU"] == round(report["int8"]["BLEU"] - report["fp32"]["BLEU"], 2)
     assert report["significance"]["baseline"] == "fp32"
+
+
+def test_an_english_source_model_gets_english_work(shared_data: Path, tiny_marian: Path) -> None:
+    """bench --synthetic opus-mt-en-ar: English articles (NTREX's English side), English
+    sentences sent to the model; with Arabic assumed, every English sentence was a passthrough
+    and the benchmark translated nothing."""
+    from tarjama.eval.bench import _sentence_targets, ntrex_workload, scaling_articles
+    from transformers import AutoTokenizer
+
+    ar, en = ntrex_workload(shared_data, 1, "ar"), ntrex_workload(shared_data, 1, "en")
+    assert en.articles == ar.references and en.references == ar.articles
+    tokenizer = AutoTokenizer.from_pretrained(tiny_marian)
+    paragraph = en.articles[0][1]
+    assert len(_sentence_targets(tokenizer, paragraph, 1.0, "en")) >= 2
+    assert _sentence_targets(tokenizer, paragraph, 1.0, "ar") == []
+    ((n, article),) = scaling_articles(en, [2], "en")
+    assert n == 2 and all(p in en.articles[0][1:] for p in article)
