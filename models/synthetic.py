@@ -112,8 +112,10 @@ def _marian_tokenizer(pub: PublishedConfig, spec: ModelSpec, lines: list[str], t
              ids["pad_token_id"]: "<pad>"}
     extra = [spec.target_prefix] if spec.target_prefix else []
     table = _layout(pub.vocab_size, fixed, extra + [p.piece for p in proto.pieces])
-    # The sentencepiece model knows every piece, so any generated id decodes to its text.
-    known = {p.piece for p in proto.pieces}
+    # The sentencepiece model knows every filler, so any generated id decodes to its text;
+    # target-language tokens (>>ara<<) live in vocab.json only, as in opus-mt, so the same
+    # text inside a sentence segments into ordinary pieces.
+    known = {p.piece for p in proto.pieces} | set(extra)
     for token in table:
         if token not in known and token not in fixed.values():
             piece = proto.pieces.add()

@@ -97,6 +97,12 @@ def test_special_token_text_is_read_as_text(layouts, name: str) -> None:  # type
     assert not specials & set(inner), row
     assert row[-1] == tok.eos_token_id
     assert max(row) < REGISTRY[name].published.vocab_size  # bart-large-cnn's <mask> is not
+    prefix = REGISTRY[name].target_prefix
+    if prefix:
+        # The target-language token is written once, first; the same text later is text.
+        (row,) = encode_text(tok, [text], prefix + " ")
+        code = tok.convert_tokens_to_ids(prefix)
+        assert row[0] == code and code not in row[1:]
 
 
 # tc-big-en-ar's CTranslate2 run is left out for time: its layout is tc-big-ar-en's plus the
