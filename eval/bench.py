@@ -59,6 +59,9 @@ class BenchConfig:
     length_ratio: float = 1.2
     threads: Optional[int] = None
     batch_tokens: int | None = None  # None: each backend's default
+    # The model's direction: en->ar models read English (passthrough rules, NTREX side).
+    source_lang: str = "ar"
+    target_lang: str = "en"
 
 
 @dataclass
@@ -84,8 +87,9 @@ class SystemResult:
         return self.sentences / self.wall_s if self.wall_s else 0.0
 
 
-def ntrex_workload(data_dir: Optional[Path], docs: int) -> Workload:
-    """NTREX-128 Arabic documents as articles: the headline, then paragraphs of three sentences."""
+def ntrex_workload(data_dir: Optional[Path], docs: int, lang: str = "ar") -> Workload:
+    """NTREX-128 documents as articles in `lang` (its Arabic or its English side, the other as
+    references): the headline, then paragraphs of three sentences."""
     from tarjama.eval.datasets import load_dataset
 
     data = load_dataset("ntrex128", data_dir=data_dir).head(docs, unit="documents")
@@ -94,7 +98,8 @@ def ntrex_workload(data_dir: Optional[Path], docs: int) -> Workload:
         by_doc.setdefault(seg.doc_id or "", []).append((seg.source, seg.refs[0] or ""))
     articles, references = [], []
     for pairs in by_doc.values():
-        for side, out in ((0, articles), (1, references)):
+        source_side = 1 if lang == "en" else 0
+        for side, out in ((source_side, articles), (1 - source_side, references)):
             lines = [pair[side] for pair in pairs]
             body = lines[1:]
             paras = [" ".join(body[i : i + _SENTENCES_PER_PARAGRAPH])
@@ -127,23 +132,24 @@ def folder_workload(path: Path, limit: Optional[int]) -> Workload:
     return Workload(f"{path} ({len(articles)} articles)", articles)
 
 
-def scaling_articles(workload: Workload, sizes: Sequence[int]) -> list[tuple[int, tuple[str, ...]]]:
+def scaling_articles(workload: Workload, sizes: Sequence[int], lang: str = "ar"
+                     ) -> list[tuple[int, tuple[str, ...]]]:
     """Articles of 1, 10, 100... paragraphs, cycling through the workload's body paragraphs."""
     from tarjama.nlp.script import passthrough_reason
 
     # Paragraphs with something to translate (a dateline alone would make a 0-sentence article).
-    body = [p for a in workload.articles for p in a[1:] if passthrough_reason(p, "ar") is None]
+    body = [p for a in workload.articles for p in a[1:] if passthrough_reason(p, lang) is None]
     pool = body or [p for a in workload.articles for p in a]
     return [(n, tuple(pool[i % len(pool)] for i in range(n))) for n in sizes]
 
 
-def _sentence_targets(tokenizer: Any, paragraph: str, ratio: float) -> list[int]:
+def _sentence_targets(tokenizer: Any, paragraph: str, ratio: float, lang: str = "ar") -> list[int]:
     from tarjama.nlp.document import paragraph_sentences
     from tarjama.nlp.script import passthrough_reason
 
     # The sentences tarjama sends to the model (it copies dates, numbers, foreign-script lines).
     sentences = [s.normalized for s in paragraph_sentences(paragraph)
-                 if passthrough_reason(s.normalized, "ar") is None]
+                 if passthrough_reason(s.normalized, lang) is None]
     counts = [len(x) for x in tokenizer(sentences, add_special_tokens=True)["input_ids"]] if sentences else []
     return [max(1, round(ratio * n)) for n in counts]
 
@@ -188,7 +194,8 @@ def _run_baseline(config: BenchConfig, articles: Sequence[Sequence[str]]) -> Sys
     started = time.perf_counter()
     for article in articles:
         for paragraph in article:
-            targets = _sentence_targets(tokenizer, paragraph, config.length_ratio)
+            targets = _sentence_targets(tokenizer, paragraph, config.length_ratio,
+                                        config.source_lang)
             if not targets:
                 outputs.append(paragraph)
                 continue
@@ -218,6 +225,7 @@ def _open(config: BenchConfig, system: str, force: bool) -> Any:
 
     request = TranslationRequest(
         model=config.model_dir, device="cpu", threads=config.threads, beams=config.beams,
+        source_lang=config.source_lang, target_lang=config.target_lang,
         batch_tokens=config.batch_tokens,
         quantize="int8" if system == "int8" else None,
         backend="ctranslate2" if system == "ctranslate2" else "torch",
@@ -250,7 +258,7 @@ def _run_tarjama(config: BenchConfig, system: str, articles: Sequence[Sequence[s
     outputs: list[str] = []
     first = 0.0
     started = time.perf_counter()
-    for para in translate_lines(lines, counted, source_lang="ar", stats=stats):
+    for para in translate_lines(lines, counted, source_lang=config.source_lang, stats=stats):
         outputs.append(para.translation)
         first = first or time.perf_counter() - started
     wall = time.perf_counter() - started
@@ -375,7 +383,7 @@ def run_bench(config: BenchConfig, workload: Workload, systems: Sequence[str], *
     if scaling:
         say(f"scaling check with {scaling_system}: articles of {', '.join(map(str, scaling))} paragraphs")
         rows = []
-        for n, article in scaling_articles(workload, scaling):
+        for n, article in scaling_articles(workload, scaling, config.source_lang):
             r = run_isolated(config, scaling_system, [article])
             rows.append({"paragraphs": n, "sentences": r.sentences, "wall_s": round(r.wall_s, 2),
                          "ms_per_sentence": round(1000 * r.wall_s / max(1, r.sentences), 1),
@@ -462,7 +470,14 @@ def bench(*, model: Optional[str] = None, synthetic: Optional[str] = None,
     if missing:
         log.warning("skipping %s: pip install 'tarjama[fast]' for CTranslate2", ", ".join(missing))
         wanted = [s for s in wanted if s not in missing]
-    workload = folder_workload(articles, docs) if articles else ntrex_workload(data_dir, docs)
+    # The direction the registry gives the model; a directory is taken as ar->en.
+    ref_spec = get_spec(synthetic) if synthetic is not None else resolve_model(model or "").spec
+    source_lang, target_lang = ((ref_spec.source_lang, ref_spec.target_lang)
+                                if ref_spec is not None else ("ar", "en"))
+    if ref_spec is not None and ref_spec.task != "translation":
+        raise UsageError(f"{ref_spec.name} is a {ref_spec.task} model; bench measures translation")
+    workload = (folder_workload(articles, docs) if articles
+                else ntrex_workload(data_dir, docs, source_lang))
     sizes = [int(x) for x in scaling.split(",") if x.strip()]
     with tempfile.TemporaryDirectory(prefix="tarjama-bench-") as tmp:
         if synthetic is not None:
@@ -477,7 +492,8 @@ def bench(*, model: Optional[str] = None, synthetic: Optional[str] = None,
             label = model
         config = BenchConfig(model_dir=str(model_dir), model_label=label,
                              synthetic=synthetic is not None, beams=beams,
-                             length_ratio=length_ratio, threads=threads)
+                             length_ratio=length_ratio, threads=threads,
+                             source_lang=source_lang, target_lang=target_lang)
         report = run_bench(config, workload, wanted, scaling=sizes, scaling_system=scaling_system,
                            quality=quality, progress=lambda msg: log.warning("%s", msg))
     return report

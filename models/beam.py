@@ -37,7 +37,7 @@ _NEG = -1.0e9  # what transformers adds to rule a candidate out (not -inf: sums 
 _UNSUPPORTED_DEFAULTS: dict[str, Any] = {
     "do_sample": False, "repetition_penalty": 1.0, "encoder_repetition_penalty": 1.0,
     "encoder_no_repeat_ngram_size": 0, "sequence_bias": None, "guidance_scale": None,
-    "forced_bos_token_id": None, "suppress_tokens": None, "begin_suppress_tokens": None,
+    "suppress_tokens": None, "begin_suppress_tokens": None,
     "exponential_decay_length_penalty": None, "renormalize_logits": False,
     "num_beam_groups": 1, "diversity_penalty": 0.0, "constraints": None,
     "force_words_ids": None, "num_return_sequences": 1,
@@ -53,6 +53,7 @@ class SearchSettings:
     decoder_start: int
     banned: tuple[int, ...] = ()  # single-token bad_words_ids (opus-mt bans <pad>)
     forced_eos: bool = False  # the last step under the bound must be end-of-sequence
+    forced_bos: int | None = None  # the first generated token (BART-CNN: <s>)
     min_length: int = 0  # total length (with the start token) before eos is allowed
     length_penalty: float = 1.0
     early_stopping: bool | str = False
@@ -69,6 +70,8 @@ class SearchSettings:
         return cls(
             eos=int(eos), pad=int(pad if pad is not None else eos), decoder_start=int(start),
             banned=banned, forced_eos=gen.forced_eos_token_id is not None,
+            forced_bos=(int(gen.forced_bos_token_id) if gen.forced_bos_token_id is not None
+                        else None),
             min_length=int(gen.min_length or 0),
             length_penalty=float(gen.length_penalty if gen.length_penalty is not None else 1.0),
             early_stopping=gen.early_stopping if gen.early_stopping is not None else False,
@@ -360,6 +363,11 @@ class _Search:
         too_short = (self.min_new > step).repeat_interleave(per_beam)
         if bool(too_short.any()):
             scores[too_short, s.eos] = neg_inf
+        # transformers applies the forced tokens after every other processor, BOS before EOS:
+        # a forced token wins over bans and minimum lengths.
+        if s.forced_bos is not None and step == 0:
+            scores.fill_(neg_inf)
+            scores[:, s.forced_bos] = 0.0
         if s.forced_eos:
             last_step = (self.bound - 1 == step).repeat_interleave(per_beam)
             if bool(last_step.any()):

@@ -158,7 +158,9 @@ def _allow_patterns(allow_pickle: bool) -> list[str]:
 
 
 def _fetch_command(ref: ModelRef) -> str:
-    rev = f" --revision {ref.revision}" if ref.revision not in (None, "main") else ""
+    # A registry name already means its pinned revision (the hub's safetensors conversion).
+    default = ref.spec.revision if ref.spec is not None and ref.label == ref.spec.name else "main"
+    rev = f" --revision {ref.revision}" if ref.revision not in (None, "main", default) else ""
     return f"tarjama models download {ref.label}{rev}"
 
 

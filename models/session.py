@@ -151,6 +151,10 @@ def model_info(name: str, *, revision: str | None = None) -> dict[str, Any]:
         })
         if spec.generation:
             info["generation"] = dict(spec.generation)
+        if spec.published is not None:
+            # What the published files say (ids, vocabulary, positions, activation, stored
+            # dtype, generation defaults), where each was read, and what is unconfirmed.
+            info["published"] = spec.published.to_dict()
     elif ref.hub_id is not None:
         info.update({"hub_id": ref.hub_id, "revision": ref.revision})
     if ref.local_dir is not None:

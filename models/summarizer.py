@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass, fields, replace
 from typing import Any, Sequence
 
 from tarjama.models.loading import LoadedModel
-from tarjama.models.translator import find_loop
+from tarjama.models.translator import encode_text, find_loop
 from tarjama.nlp.packing import budget_batches
 from tarjama.nlp.translate import SegmentOutput
 
@@ -137,16 +137,14 @@ class Seq2SeqSummarizer:
         }
 
     def count_tokens(self, texts: Sequence[str]) -> list[int]:
-        if not texts:
-            return []
-        return [len(ids) for ids in self._tok(list(texts), add_special_tokens=True)["input_ids"]]
+        return [len(ids) for ids in encode_text(self._tok, texts)]
 
     def summarize(self, texts: Sequence[str], max_new_tokens: Sequence[int]) -> list[SegmentOutput]:
         if len(texts) != len(max_new_tokens):
             raise ValueError("one bound per text is required")
         if not texts:
             return []
-        encoded = self._tok(list(texts), add_special_tokens=True)["input_ids"]
+        encoded = encode_text(self._tok, texts)
         too_long = [i for i, ids in enumerate(encoded) if len(ids) > self.max_input_tokens]
         if too_long:
             raise ValueError(

@@ -49,6 +49,31 @@ def find_loop(ids: Sequence[int], min_repeats: int = 4, max_ngram: int = 4) -> b
     return False
 
 
+def encode_text(tokenizer: Any, texts: Sequence[str], prefix: str = "") -> list[list[int]]:
+    """Token ids of each text (after `prefix`), with the tokenizer's own special tokens added.
+
+    The text is read as text: "</s>", "<pad>" or "<mask>" written in an article would otherwise
+    become the special token itself (an end-of-sequence mid-input, or BART's <mask>, one id
+    past bart-large-cnn's 50,264 embedding rows). Where a tokenizer's vocabulary still maps
+    such text onto a special id (mT5's sentencepiece pieces), that position reads as unknown.
+    """
+    if not texts:
+        return []
+    rows = tokenizer([prefix + t for t in texts], add_special_tokens=True,
+                     split_special_tokens=True)["input_ids"]
+    unk = tokenizer.unk_token_id
+    special = set(tokenizer.all_special_ids) - {unk}
+    if unk is None or not special:
+        return [list(r) for r in rows]
+    bos = tokenizer.bos_token_id
+    out = []
+    for row in rows:
+        last = len(row) - 1
+        out.append([unk if t in special and not (k == last or (k == 0 and t == bos)) else t
+                    for k, t in enumerate(row)])
+    return out
+
+
 # One decoded row: its token ids (without the decoder start token) and its length-normalised
 # log-probability (the mean log-probability of its tokens; None when the engine cannot tell).
 Hypothesis = tuple[list[int], "float | None"]
@@ -164,9 +189,7 @@ class Seq2SeqTranslator:
         }
 
     def encode(self, texts: Sequence[str]) -> list[list[int]]:
-        if not texts:
-            return []
-        return self._tok([self._prefix + t for t in texts], add_special_tokens=True)["input_ids"]
+        return encode_text(self._tok, texts, self._prefix)
 
     def count_tokens(self, texts: Sequence[str]) -> list[int]:
         return [len(ids) for ids in self.encode(texts)]

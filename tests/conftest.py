@@ -43,3 +43,18 @@ def tiny_mt5(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from tiny import build_mt5
 
     return build_mt5(tmp_path_factory.mktemp("tiny-mt5"))
+
+
+@pytest.fixture(scope="session")
+def layouts(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """name -> directory of that registry model's layout (tests/layouts.py), built on first use."""
+    from layouts import build_layout
+
+    built: dict[str, Path] = {}
+
+    def get(name: str) -> Path:
+        if name not in built:
+            built[name] = build_layout(name, tmp_path_factory.mktemp(f"layout-{name}"))
+        return built[name]
+
+    return get

@@ -48,19 +48,35 @@ def test_bench_needs_a_model_or_synthetic() -> None:
     assert result.exit_code == 2 and "--synthetic" in result.stderr
 
 
-def test_synthetic_model_has_the_registry_architecture(tmp_path: Path) -> None:
+# transformer-base and transformer-big: the two shapes of the registry's translation models
+# (the en-ar entries share them); built at the published size, so ~15 s together.
+@pytest.mark.parametrize("name", ["opus-mt-ar-en", "opus-mt-tc-big-ar-en"])
+def test_synthetic_model_has_the_registry_architecture(tmp_path: Path, name: str) -> None:
     from tarjama.models.registry import REGISTRY
     from tarjama.models.synthetic import build_synthetic_marian
     from tiny import CORPUS_AR, CORPUS_EN
     from transformers import AutoConfig, AutoTokenizer
 
-    spec = REGISTRY["opus-mt-ar-en"]
+    spec = REGISTRY[name]
     path = build_synthetic_marian(spec, (CORPUS_AR + CORPUS_EN) * 30, tmp_path / "syn")
     config = AutoConfig.from_pretrained(path)
     for key, value in spec.architecture.items():
         assert getattr(config, key) == value, key
+    assert config.activation_function == spec.published.architecture["activation_function"]
     tokenizer = AutoTokenizer.from_pretrained(path)
-    assert len(tokenizer) == 62834 and tokenizer.pad_token_id == 62833
+    ids = spec.published.special_tokens
+    assert len(tokenizer) == spec.published.vocab_size
+    assert (tokenizer.eos_token_id, tokenizer.pad_token_id) == (ids["eos_token_id"], ids["pad_token_id"])
+    assert str(config.dtype).removeprefix("torch.") == spec.published.stored_dtype
+
+
+def test_every_translation_model_can_be_benchmarked_synthetically() -> None:
+    from tarjama.models.registry import REGISTRY
+
+    # bench --synthetic builds from these; a translation entry without them could not run.
+    for spec in REGISTRY.values():
+        if spec.task == "translation":
+            assert spec.architecture and spec.published is not None, spec.name
 
 
 @pytest.mark.parametrize("flags", [["--quantize", "int8"], ["--backend", "ctranslate2"]])
@@ -95,3 +111,20 @@ def test_quality_against_references_reports_deltas_and_significance() -> None:
     delta = report["int8"]["delta_vs_fp32"]
     assert delta["BLEU"] == round(report["int8"]["BLEU"] - report["fp32"]["BLEU"], 2)
     assert report["significance"]["baseline"] == "fp32"
+
+
+def test_an_english_source_model_gets_english_work(shared_data: Path, tiny_marian: Path) -> None:
+    """bench --synthetic opus-mt-en-ar: English articles (NTREX's English side), English
+    sentences sent to the model; with Arabic assumed, every English sentence was a passthrough
+    and the benchmark translated nothing."""
+    from tarjama.eval.bench import _sentence_targets, ntrex_workload, scaling_articles
+    from transformers import AutoTokenizer
+
+    ar, en = ntrex_workload(shared_data, 1, "ar"), ntrex_workload(shared_data, 1, "en")
+    assert en.articles == ar.references and en.references == ar.articles
+    tokenizer = AutoTokenizer.from_pretrained(tiny_marian)
+    paragraph = en.articles[0][1]
+    assert len(_sentence_targets(tokenizer, paragraph, 1.0, "en")) >= 2
+    assert _sentence_targets(tokenizer, paragraph, 1.0, "ar") == []
+    ((n, article),) = scaling_articles(en, [2], "en")
+    assert n == 2 and all(p in en.articles[0][1:] for p in article)
