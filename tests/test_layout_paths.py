@@ -252,3 +252,29 @@ def test_digest_with_each_summarizer_layout(layouts, tmp_path: Path, summary_mod
     records = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     assert len(records) == 2 and all(r["method"] == "abstractive" for r in records)
     assert records[0]["models"]["summarizer"]["model"]["path"] == str(layouts(summary_model))
+
+
+@pytest.mark.parametrize("name", ["opus-mt-tc-big-ar-en", "opus-mt-en-ar"])
+def test_batch_translate_on_the_layouts(layouts, tmp_path: Path, name: str) -> None:  # type: ignore[no-untyped-def]
+    """`tarjama batch` (local engine) on the mid-vocabulary-eos float16 layout and on the
+    target-prefix one: each record holds what `tarjama translate --format json` writes."""
+    spec = REGISTRY[name]
+    article = _article(tmp_path, spec.source_lang)
+    lines = article.read_text(encoding="utf-8").split("\n", 1)
+    (tmp_path / "in.jsonl").write_text(json.dumps({"id": "a", "title": lines[0],
+                                                   "text": lines[1].strip()},
+                                                  ensure_ascii=False) + "\n", encoding="utf-8")
+    common = ("--model", str(layouts(name)), "--from", spec.source_lang, "--to",
+              spec.target_lang, "--beams", "2")
+    want = _ok("translate", str(article), "--format", "json", *common)
+    result = runner.invoke(app, ["batch", "translate", str(tmp_path / "in.jsonl"),
+                                 "-o", str(tmp_path / "out"), *common])
+    assert result.exit_code == 0, result.stderr
+    (shard,) = (tmp_path / "out").glob("part-*.jsonl")
+    (record,) = [json.loads(line) for line in shard.read_text(encoding="utf-8").splitlines()]
+    # Line numbers aside: the JSONL text's paragraphs are numbered without the file's blank lines.
+    def unnumbered(paragraphs: list[dict]) -> list[dict]:
+        return [{k: v for k, v in p.items() if k != "line"} for p in paragraphs]
+
+    assert unnumbered(record["paragraphs"]) == unnumbered(want["paragraphs"])
+    assert record["checks"] == want["checks"] and record["decoding"] == want["decoding"]
