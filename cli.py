@@ -710,6 +710,10 @@ GpusPerActorOpt = typer.Option(0.0, "--gpus-per-actor", min=0.0, help="GPUs of e
 OutputFormatOpt = typer.Option("jsonl", "--output-format", help="jsonl or parquet (nested fields as JSON text).")
 ShardSizeOpt = typer.Option(32, "--shard-size", min=1, help="Articles per shard: the unit of work, of batching and of writing.")
 ProgressOpt = typer.Option(None, "--progress/--no-progress", help="Progress on stderr (default: when stderr is a terminal).")
+BatchBeamsOpt = typer.Option(None, "--beams", min=1, help="Beam size for translation (default: the model's).")
+BatchTokensOpt = typer.Option(None, "--batch-tokens", min=64, help="Padded source tokens x beams per translation batch (default: the backend's).")
+BatchQuantizeOpt = typer.Option(None, "--quantize", help="int8 (torch backend, CPU).")
+BatchBackendOpt = typer.Option("torch", "--backend", help="torch or ctranslate2 (tarjama[fast]).")
 
 
 def _batch(task: str, *, inputs: list[str], output: str, progress: Optional[bool],
@@ -747,11 +751,11 @@ def batch_translate(
     target_lang: str = typer.Option("en", "--to", help="Target language: en or ar."),
     model: Optional[str] = ModelOpt,
     revision: Optional[str] = RevisionOpt,
-    beams: Optional[int] = typer.Option(None, "--beams", min=1),
+    beams: Optional[int] = BatchBeamsOpt,
     max_segment_tokens: int = typer.Option(256, "--max-segment-tokens", min=8),
-    batch_tokens: Optional[int] = typer.Option(None, "--batch-tokens", min=64),
-    quantize: Optional[str] = typer.Option(None, "--quantize", help="int8 (torch backend, CPU)."),
-    backend: str = typer.Option("torch", "--backend", help="torch or ctranslate2 (tarjama[fast])."),
+    batch_tokens: Optional[int] = BatchTokensOpt,
+    quantize: Optional[str] = BatchQuantizeOpt,
+    backend: str = BatchBackendOpt,
     device: str = DeviceOpt,
     dtype: str = DtypeOpt,
     threads: Optional[int] = ThreadsOpt,
@@ -787,10 +791,10 @@ def batch_digest(
     max_redirects: int = typer.Option(5, "--max-redirects", min=0),
     model: Optional[str] = ModelOpt,
     revision: Optional[str] = RevisionOpt,
-    beams: Optional[int] = typer.Option(None, "--beams", min=1),
-    batch_tokens: Optional[int] = typer.Option(None, "--batch-tokens", min=64),
-    quantize: Optional[str] = typer.Option(None, "--quantize", help="int8 (torch backend, CPU)."),
-    backend: str = typer.Option("torch", "--backend", help="torch or ctranslate2 (tarjama[fast])."),
+    beams: Optional[int] = BatchBeamsOpt,
+    batch_tokens: Optional[int] = BatchTokensOpt,
+    quantize: Optional[str] = BatchQuantizeOpt,
+    backend: str = BatchBackendOpt,
     device: str = DeviceOpt,
     dtype: str = DtypeOpt,
     threads: Optional[int] = ThreadsOpt,
