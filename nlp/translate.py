@@ -202,14 +202,8 @@ def translate_lines(
     checker = ArticleChecker(checks) if checks is not None else None
     window: list[_Pending] = []
     pending_segments = 0
-    blank = 0
     index = 0
-    for line in lines:
-        if not line.text.strip():
-            blank += 1
-            continue
-        item = _paragraph(line, blank, model, source_lang, stats, checks, checker)
-        blank = 0
+    for item in _paragraphs(lines, model, source_lang, stats, checks, checker):
         window.append(item)
         # Passthrough sentences count too: a long run of them must not pile up in the window.
         pending_segments += sum(len(u.segments or ()) or 1 for u in item.units) or 1
@@ -235,18 +229,8 @@ def translate_articles(articles: Sequence[Iterable[Line]], model: TranslationMod
     """
     stats = list(stats) if stats is not None else [TranslationStats() for _ in articles]
     checkers = [ArticleChecker(checks) if checks is not None else None for _ in articles]
-    windows: list[list[_Pending]] = []
-    for lines, article_stats, checker in zip(articles, stats, checkers):
-        window: list[_Pending] = []
-        blank = 0
-        for line in lines:
-            if not line.text.strip():
-                blank += 1
-                continue
-            window.append(_paragraph(line, blank, model, source_lang, article_stats, checks,
-                                     checker))
-            blank = 0
-        windows.append(window)
+    windows = [list(_paragraphs(lines, model, source_lang, article_stats, checks, checker))
+               for lines, article_stats, checker in zip(articles, stats, checkers)]
     _translate([u for window in windows for item in window for u in item.units], model)
     out = []
     for window, article_stats, checker in zip(windows, stats, checkers):
@@ -256,17 +240,25 @@ def translate_articles(articles: Sequence[Iterable[Line]], model: TranslationMod
     return out
 
 
-def _paragraph(line: Line, blank_before: int, model: TranslationModel, source_lang: str,
-               stats: TranslationStats, checks: CheckSettings | None,
-               checker: ArticleChecker | None) -> _Pending:
-    if checker is not None:
-        checker.paragraph(line.text, line.number)
-    item = _Pending(line=line, blank_before=blank_before)
-    item.units = _units([(s.text, s.normalized) for s in paragraph_sentences(line.text)],
-                        model, source_lang, stats,
-                        checks.glossary if checks is not None else None,
-                        checks.target_lang if checks is not None else "")
-    return item
+def _paragraphs(lines: Iterable[Line], model: TranslationModel, source_lang: str,
+                stats: TranslationStats, checks: CheckSettings | None,
+                checker: ArticleChecker | None) -> Iterator[_Pending]:
+    """The article's non-blank lines as paragraphs ready for the model (sentences split,
+    segments encoded), each knowing the blank lines before it."""
+    glossary = checks.glossary if checks is not None else None
+    target = checks.target_lang if checks is not None else ""
+    blank = 0
+    for line in lines:
+        if not line.text.strip():
+            blank += 1
+            continue
+        if checker is not None:
+            checker.paragraph(line.text, line.number)
+        item = _Pending(line=line, blank_before=blank)
+        item.units = _units([(s.text, s.normalized) for s in paragraph_sentences(line.text)],
+                            model, source_lang, stats, glossary, target)
+        blank = 0
+        yield item
 
 
 def translate_sentences(texts: Sequence[str], model: TranslationModel, *, source_lang: str,
